@@ -1,0 +1,44 @@
+"""The Airflow-to-Prefect bridge: Airflow's REST API in front of Prefect."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+__version__ = "0.1.0"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings=None) -> Flask:
+    """Build the app; settings default to the environment, validated here, once."""
+    from app import api_v1
+    from app.api_v1.problems import problem, render
+    from app.bridge import EXTENSION, Bridge
+    from app.errors import BridgeError
+    from app.settings import Settings
+
+    app = Flask(__name__, static_folder=None)
+    app.json.sort_keys = False
+    app.extensions[EXTENSION] = Bridge.build(settings or Settings.from_env())
+    api_v1.register(app)
+
+    @app.errorhandler(BridgeError)
+    def bridge_error(error: BridgeError):
+        if error.status >= 500:
+            log.warning("upstream failure: %s", error)
+        return render(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Routing errors (unknown path, wrong method) in Airflow's format too.
+        return problem(error.code or 500, error.name, error.description)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("unhandled error")  # the trace goes to the log, never to the client
+        return problem(500, "Internal Server Error", "The bridge failed to handle the request; see its log.")
+
+    return app

@@ -1,0 +1,93 @@
+"""DAG operations of the v1 API; a DAG is a Prefect deployment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.api_v1 import serialize
+from app.api_v1.params import PAGING, Query, json_body, reject_unknown_keys
+from app.bridge import current_bridge
+from app.errors import BadRequest
+from app.services.dags import DagQuery
+
+blueprint = Blueprint("dags", __name__)
+
+DAG_ORDER_KEYS = ("dag_id", "-dag_id")
+
+
+@blueprint.get("/dags")
+def get_dags():
+    query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
+    bridge = current_bridge()
+    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    # only_active is accepted and has no effect: every deployment is an active DAG.
+    query.boolean("only_active")
+    found = bridge.dags.list_dags(_dag_query(query), page)
+    fields = query.texts("fields")
+    dags = [serialize.only_fields(serialize.dag(dag), fields) for dag in found.dags]
+    return jsonify({"dags": dags, "total_entries": found.total})
+
+
+@blueprint.get("/dags/<dag_id>")
+def get_dag(dag_id: str):
+    query = Query(["fields"])
+    dag = current_bridge().dags.get_dag(dag_id)
+    return jsonify(serialize.only_fields(serialize.dag(dag), query.texts("fields")))
+
+
+@blueprint.get("/dags/<dag_id>/details")
+def get_dag_details(dag_id: str):
+    query = Query(["fields"])
+    dag = current_bridge().dags.get_dag(dag_id)
+    return jsonify(serialize.only_fields(serialize.dag_detail(dag), query.texts("fields")))
+
+
+@blueprint.patch("/dags/<dag_id>")
+def patch_dag(dag_id: str):
+    query = Query(["update_mask"])
+    paused = _requested_pause(query)
+    bridge = current_bridge()
+    dag = bridge.dags.set_paused(bridge.dags.get_dag(dag_id), paused)
+    return jsonify(serialize.dag(dag))
+
+
+@blueprint.patch("/dags")
+def patch_dags():
+    """Pause or resume the page of DAGs matching `dag_id_pattern` (`~`: all)."""
+    query = Query([*PAGING, "tags", "update_mask", "only_active", "dag_id_pattern"])
+    if query.text("dag_id_pattern") is None:
+        raise BadRequest("Missing query parameter 'dag_id_pattern'")
+    paused = _requested_pause(query)
+    bridge = current_bridge()
+    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    query.boolean("only_active")
+    found = bridge.dags.list_dags(_dag_query(query), page)
+    dags = [serialize.dag(bridge.dags.set_paused(dag, paused)) for dag in found.dags]
+    return jsonify({"dags": dags, "total_entries": found.total})
+
+
+def _dag_query(query: Query) -> DagQuery:
+    order_by = query.text("order_by") or "dag_id"
+    if order_by not in DAG_ORDER_KEYS:
+        key = order_by.removeprefix("-")
+        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
+    return DagQuery(
+        tags=query.texts("tags"),
+        paused=query.boolean("paused"),
+        dag_id_pattern=query.text("dag_id_pattern"),
+        descending=order_by.startswith("-"),
+    )
+
+
+def _requested_pause(query: Query) -> bool:
+    """`is_paused` from the body: the only field Airflow lets a client change."""
+    update_mask = query.texts("update_mask")
+    if update_mask and update_mask != ["is_paused"]:
+        raise BadRequest("Only `is_paused` field can be updated through the REST API")
+    body = json_body()
+    if not update_mask:
+        reject_unknown_keys(body, ["is_paused"])
+    paused = body.get("is_paused")
+    if not isinstance(paused, bool):
+        raise BadRequest("'is_paused' is required and must be a boolean")
+    return paused

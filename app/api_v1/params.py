@@ -1,0 +1,88 @@
+"""Reading Airflow v1 query strings and JSON bodies, with Airflow's errors.
+
+Airflow 2 checks every query parameter against its spec: an unknown one is a
+400, and so is a value of the wrong type. Handlers declare the parameters
+they take with `query(...)` and read typed values from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import BadRequest as WerkzeugBadRequest
+
+from app.errors import BadRequest
+from app.translate.dag_runs import DateRange
+from app.translate.dates import parse_query_datetime
+from app.translate.paging import Page, check_limit, check_offset
+
+PAGING = ("limit", "offset")
+TRUE_WORDS = {"true": True, "false": False}
+
+
+class Query:
+    """The request's query string, checked against the parameters an operation takes."""
+
+    def __init__(self, allowed: Iterable[str]) -> None:
+        self.args = request.args
+        extra = sorted(set(self.args) - set(allowed))
+        if extra:
+            raise BadRequest(f"Extra query parameter(s) {', '.join(extra)} not in spec")
+
+    def text(self, name: str) -> str | None:
+        return self.args.get(name)
+
+    def texts(self, name: str) -> list[str]:
+        # Repeated keys (`state=a&state=b`), as the clients send arrays;
+        # comma lists are accepted too, as Airflow's form style allows.
+        return [part for value in self.args.getlist(name) for part in value.split(",") if part]
+
+    def integer(self, name: str) -> int | None:
+        value = self.args.get(name)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise BadRequest(f"'{value}' is not of type 'integer' - '{name}'") from None
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.args.get(name)
+        if value is None:
+            return None
+        if value.lower() not in TRUE_WORDS:
+            raise BadRequest(f"'{value}' is not of type 'boolean' - '{name}'")
+        return TRUE_WORDS[value.lower()]
+
+    def date(self, name: str) -> datetime | None:
+        value = self.args.get(name)
+        return None if value is None else parse_query_datetime(name, value)
+
+    def date_range(self, prefix: str) -> DateRange:
+        return DateRange(gte=self.date(f"{prefix}_gte"), lte=self.date(f"{prefix}_lte"))
+
+    def page(self, *, maximum: int, fallback: int) -> Page:
+        return Page(
+            offset=check_offset(self.integer("offset")),
+            limit=check_limit(self.integer("limit"), maximum=maximum, fallback=fallback),
+        )
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object body; anything else is Airflow's 400."""
+    try:
+        body = request.get_json(force=True, silent=False)
+    except WerkzeugBadRequest:
+        raise BadRequest("Request body is not valid JSON", title="Bad Request") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"{body!r} is not of type 'object'")
+    return body
+
+
+def reject_unknown_keys(body: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise BadRequest(str({key: ["Unknown field."] for key in unknown}))

@@ -1,0 +1,47 @@
+"""The bridge's long-lived parts, built once per app and kept in `app.extensions`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.prefect import PrefectClient
+from app.services.catalog import DagCatalog
+from app.services.dag_runs import DagRunService
+from app.services.dags import DagService
+from app.settings import Settings
+from app.translate.dag_ids import load_mapping
+from app.translate.states import StateTable, load_state_table
+
+EXTENSION = "airflow_prefect_bridge"
+
+
+@dataclass
+class Bridge:
+    settings: Settings
+    prefect: PrefectClient
+    catalog: DagCatalog
+    dags: DagService
+    dag_runs: DagRunService
+    states: StateTable
+
+    @classmethod
+    def build(cls, settings: Settings, prefect: PrefectClient | None = None) -> Bridge:
+        """Validate the mapping and state table (failing at start) and wire the services."""
+        prefect = prefect or PrefectClient(
+            settings.prefect_api_url,
+            api_key=settings.prefect_api_key.get_secret_value() if settings.prefect_api_key else None,
+            timeout=settings.prefect_timeout,
+            connect_timeout=settings.prefect_connect_timeout,
+            retries=settings.prefect_retries,
+        )
+        states = load_state_table()
+        catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
+        return cls(
+            settings, prefect, catalog, DagService(prefect, catalog), DagRunService(prefect, catalog, states), states
+        )
+
+
+def current_bridge() -> Bridge:
+    return current_app.extensions[EXTENSION]

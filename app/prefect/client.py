@@ -1,0 +1,220 @@
+"""One long-lived HTTP client for Prefect's REST API (self-hosted or Cloud).
+
+Every request goes through `_request`, the single choke point that applies
+timeouts, retries and the mapping of upstream failures to bridge errors:
+
+- connection errors, 429 and 503 are retried with exponential backoff, but
+  only for requests that are safe to repeat (reads, filters, and writes that
+  Prefect makes idempotent);
+- a timeout is a 504, an unreachable or overloaded Prefect a 503, anything
+  else Prefect gets wrong (5xx, a body that is not JSON) a 502;
+- Prefect's 4xx answers become `PrefectRequestError`, which callers catch
+  when they expect it (a 404 while looking something up) and which is
+  otherwise a 502: the bridge asked Prefect something it should not have.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.prefect.models import Deployment, Flow, FlowRun, FlowRunPage, SetStateResult
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 503})
+BACKOFF_SECONDS = 0.1
+BACKOFF_CAP_SECONDS = 2.0
+
+
+class PrefectRequestError(UpstreamError):
+    """Prefect refused a request with a 4xx answer."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"Prefect refused the request ({status}): {detail}")
+        self.prefect_status = status
+        self.prefect_detail = detail
+
+
+class PrefectClient:
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.0,
+        retries: int = 3,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.retries = retries
+        self._http = httpx.Client(
+            base_url=api_url.rstrip("/") + "/",
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as for any Prefect client
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- health -------------------------------------------------------------
+
+    def is_healthy(self) -> bool:
+        """True when Prefect answers its health check; never raises."""
+        try:
+            return self._request("GET", "health", retry=False) is True
+        except UpstreamError:
+            return False
+
+    def server_version(self) -> str:
+        return str(self._request("GET", "admin/version"))
+
+    # -- flows and deployments ---------------------------------------------
+
+    def read_flows(self, flow_ids: Iterable[UUID]) -> list[Flow]:
+        ids = sorted({str(flow_id) for flow_id in flow_ids})
+        if not ids:
+            return []
+        body = {"flows": {"id": {"any_": ids}}, "limit": len(ids)}
+        return [Flow.model_validate(item) for item in self._request("POST", "flows/filter", json=body)]
+
+    def read_deployment_by_name(self, flow_name: str, deployment_name: str) -> Deployment:
+        path = f"deployments/name/{_segment(flow_name)}/{_segment(deployment_name)}"
+        return Deployment.model_validate(self._request("GET", path))
+
+    def filter_deployments(self, body: Mapping[str, Any]) -> list[Deployment]:
+        return [Deployment.model_validate(item) for item in self._request("POST", "deployments/filter", json=body)]
+
+    def set_deployment_paused(self, deployment_id: UUID, paused: bool) -> None:
+        action = "pause_deployment" if paused else "resume_deployment"
+        self._request("POST", f"deployments/{deployment_id}/{action}")
+
+    def create_flow_run(self, deployment_id: UUID, body: Mapping[str, Any]) -> tuple[FlowRun, bool]:
+        """Create a run of a deployment; returns (run, created).
+
+        With an idempotency key Prefect answers 200 and the existing run when
+        the key was used before, which makes the request safe to retry.
+        """
+        retry = bool(body.get("idempotency_key"))
+        response = self._send("POST", f"deployments/{deployment_id}/create_flow_run", json=body, retry=retry)
+        return FlowRun.model_validate(_json(response)), response.status_code == 201
+
+    # -- flow runs ----------------------------------------------------------
+
+    def read_flow_run(self, flow_run_id: UUID) -> FlowRun:
+        return FlowRun.model_validate(self._request("GET", f"flow_runs/{flow_run_id}"))
+
+    def filter_flow_runs(self, body: Mapping[str, Any]) -> list[FlowRun]:
+        return [FlowRun.model_validate(item) for item in self._request("POST", "flow_runs/filter", json=body)]
+
+    def count_flow_runs(self, body: Mapping[str, Any]) -> int:
+        return int(self._request("POST", "flow_runs/count", json=body))
+
+    def paginate_flow_runs(self, body: Mapping[str, Any]) -> FlowRunPage:
+        return FlowRunPage.model_validate(self._request("POST", "flow_runs/paginate", json=body))
+
+    def set_flow_run_state(self, flow_run_id: UUID, state: Mapping[str, Any], *, force: bool = False) -> SetStateResult:
+        body = {"state": dict(state), "force": force}
+        result = self._request("POST", f"flow_runs/{flow_run_id}/set_state", json=body, retry=False)
+        return SetStateResult.model_validate(result)
+
+    def update_flow_run_labels(self, flow_run_id: UUID, labels: Mapping[str, Any]) -> None:
+        """Merge `labels` into the run's labels (repeating it is harmless)."""
+        self._request("PATCH", f"flow_runs/{flow_run_id}/labels", json=dict(labels))
+
+    def delete_flow_run(self, flow_run_id: UUID) -> None:
+        self._request("DELETE", f"flow_runs/{flow_run_id}", retry=False)
+
+    # -- the one request path -------------------------------------------------
+
+    def _request(self, method: str, path: str, *, json: Any = None, retry: bool | None = None) -> Any:
+        # Reads and filters are safe to repeat; so are PATCH and pause/resume,
+        # which set absolute values. Callers pass retry=False for the rest.
+        safe = method in {"GET", "PATCH"} or path.endswith(("/filter", "/count", "/paginate", "_deployment"))
+        response = self._send(method, path, json=json, retry=safe if retry is None else retry)
+        return _json(response)
+
+    def _send(self, method: str, path: str, *, json: Any, retry: bool) -> httpx.Response:
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(1, attempts + 1):
+            response = None
+            try:
+                response = self._http.request(method, path, json=json)
+            except httpx.TimeoutException:
+                if attempt == attempts:
+                    raise UpstreamTimeout(f"Prefect did not answer {method} /{path} in time") from None
+            except httpx.TransportError as error:
+                if attempt == attempts:
+                    raise UpstreamUnavailable(f"Prefect is unreachable: {type(error).__name__}") from None
+            else:
+                if response.status_code not in RETRYABLE_STATUSES or attempt == attempts:
+                    return _checked(method, path, response)
+                log.info("Prefect answered %s to %s /%s; retrying", response.status_code, method, path)
+            time.sleep(_backoff(attempt, response))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _backoff(attempt: int, response: httpx.Response | None) -> float:
+    """Exponential backoff, honouring Retry-After when Prefect sends one."""
+    if response is not None:
+        try:
+            return min(float(response.headers["Retry-After"]), BACKOFF_CAP_SECONDS)
+        except (KeyError, ValueError):
+            pass
+    return min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
+
+
+def _checked(method: str, path: str, response: httpx.Response) -> httpx.Response:
+    status = response.status_code
+    if status < 400:
+        return response
+    if status in RETRYABLE_STATUSES:
+        raise UpstreamUnavailable(f"Prefect is overloaded or unavailable ({status})")
+    if status in (401, 403):
+        raise UpstreamError(f"Prefect refused the bridge's credentials ({status}); check PREFECT_API_KEY")
+    if status >= 500:
+        raise UpstreamError(f"Prefect failed on {method} /{path} ({status})")
+    raise PrefectRequestError(status, _error_detail(response))
+
+
+def _error_detail(response: httpx.Response) -> str:
+    """Prefect's own words for a 4xx: `detail`, or `exception_detail` messages."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(body, dict):
+        problems = body.get("exception_detail")
+        if isinstance(problems, list) and problems:
+            return "; ".join(str(problem.get("msg", problem)) for problem in problems if isinstance(problem, dict))
+        for key in ("detail", "exception_message"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return response.reason_phrase
+
+
+def _json(response: httpx.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        raise UpstreamError("Prefect answered with a body that is not JSON") from None
+
+
+def _segment(value: str) -> str:
+    """Percent-encode a name for use as one URL path segment."""
+    return quote(value, safe="")

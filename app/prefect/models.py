@@ -1,0 +1,84 @@
+"""Typed views of the Prefect objects the bridge reads.
+
+Only the fields the bridge uses are declared; Prefect may add more.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PrefectModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class State(PrefectModel):
+    type: str
+    name: str | None = None
+    timestamp: datetime | None = None
+    message: str | None = None
+
+
+class Flow(PrefectModel):
+    id: UUID
+    name: str
+
+
+class Schedule(PrefectModel):
+    id: UUID | None = None
+    active: bool = True
+    schedule: dict[str, Any]
+
+
+class Deployment(PrefectModel):
+    id: UUID
+    name: str
+    flow_id: UUID
+    created: datetime | None = None
+    updated: datetime | None = None
+    description: str | None = None
+    paused: bool = False
+    tags: list[str] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=list)
+    entrypoint: str | None = None
+    path: str | None = None
+    parameter_openapi_schema: dict[str, Any] | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    concurrency_limit: int | None = None
+    last_polled: datetime | None = None
+    status: str | None = None
+
+
+class FlowRun(PrefectModel):
+    id: UUID
+    name: str
+    flow_id: UUID
+    deployment_id: UUID | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    state: State | None = None
+    expected_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    auto_scheduled: bool = False
+    run_count: int = 0
+
+
+class FlowRunPage(PrefectModel):
+    results: list[FlowRun]
+    count: int
+
+
+class SetStateResult(PrefectModel):
+    status: str
+    state: State | None = None
+    details: dict[str, Any] = Field(default_factory=dict)

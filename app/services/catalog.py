@@ -1,0 +1,89 @@
+"""DAGs: which deployment a dag_id is, and which dag_id a deployment is.
+
+The deployment-id -> name cache holds only facts Prefect never changes (a
+deployment's name and flow are fixed for its id), so every replica may keep
+its own: it saves the per-run name lookups on pages of runs across DAGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from app.errors import NotFound
+from app.prefect import PrefectClient, PrefectRequestError
+from app.prefect.models import Deployment
+from app.translate.dag_ids import DagMapping, DeploymentName
+
+PREFECT_PAGE = 200
+
+
+def dag_not_found(dag_id: str) -> NotFound:
+    return NotFound(f"DAG with dag_id: '{dag_id}' not found", title="DAG not found")
+
+
+class DagCatalog:
+    def __init__(self, client: PrefectClient, mapping: DagMapping) -> None:
+        self.client = client
+        self.mapping = mapping
+        self._names: dict[UUID, DeploymentName] = {}
+        self._flow_names: dict[UUID, str] = {}
+
+    def deployment(self, dag_id: str) -> Deployment:
+        """The deployment behind `dag_id` (one Prefect call), or a 404."""
+        name = self.mapping.deployment_for(dag_id)
+        if name is None:
+            raise dag_not_found(dag_id)
+        try:
+            deployment = self.client.read_deployment_by_name(name.flow, name.deployment)
+        except PrefectRequestError as error:
+            if error.prefect_status == 404:
+                raise dag_not_found(dag_id) from None
+            raise
+        self._remember(deployment, name.flow)
+        return deployment
+
+    def deployments(self, criteria: dict[str, Any]) -> list[tuple[Deployment, DeploymentName]]:
+        """Every deployment matching `criteria`, with its name.
+
+        A DAG's identity (its dag_id) exists only in the bridge, so Prefect
+        can neither sort nor match on it: pages of DAGs are cut here, from
+        the deployments Prefect has already filtered. One call per 200
+        deployments, plus one for the names of flows not seen before.
+        """
+        found: list[Deployment] = []
+        while True:
+            body = {**criteria, "sort": "CREATED_DESC", "offset": len(found), "limit": PREFECT_PAGE}
+            batch = self.client.filter_deployments(body)
+            found.extend(batch)
+            if len(batch) < PREFECT_PAGE:
+                break
+        flow_names = self._flows([deployment.flow_id for deployment in found])
+        named = [(d, DeploymentName(flow_names[d.flow_id], d.name)) for d in found if d.flow_id in flow_names]
+        for deployment, name in named:
+            self._names[deployment.id] = name
+        return named
+
+    def dag_ids(self, deployment_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """dag_id per deployment id; unknown ids cost one batch call (two when their flows are new)."""
+        wanted = set(deployment_ids)
+        missing = [str(each) for each in wanted - self._names.keys()]
+        if missing:
+            found = self.client.filter_deployments({"deployments": {"id": {"any_": missing}}, "limit": len(missing)})
+            flow_names = self._flows([deployment.flow_id for deployment in found])
+            for deployment in found:
+                if deployment.flow_id in flow_names:
+                    self._remember(deployment, flow_names[deployment.flow_id])
+        return {each: self.mapping.dag_id_for(self._names[each]) for each in wanted if each in self._names}
+
+    def _flows(self, flow_ids: Iterable[UUID]) -> dict[UUID, str]:
+        wanted = set(flow_ids)
+        missing = wanted - self._flow_names.keys()
+        if missing:
+            self._flow_names.update({flow.id: flow.name for flow in self.client.read_flows(missing)})
+        return {each: self._flow_names[each] for each in wanted if each in self._flow_names}
+
+    def _remember(self, deployment: Deployment, flow_name: str) -> None:
+        self._flow_names[deployment.flow_id] = flow_name
+        self._names[deployment.id] = DeploymentName(flow_name, deployment.name)

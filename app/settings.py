@@ -1,0 +1,100 @@
+"""Configuration, read from the environment once, at start.
+
+Every setting is documented in the README. Prefect's own variable names
+(`PREFECT_API_URL`, `PREFECT_API_KEY`) are used so an existing Prefect
+environment configures the bridge unchanged; the bridge's own settings are
+prefixed `BRIDGE_`. Proxies come from the standard `HTTP(S)_PROXY` and
+`NO_PROXY` variables, which httpx honours.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+#: Environment variable -> settings field.
+ENVIRONMENT = {
+    "PREFECT_API_URL": "prefect_api_url",
+    "PREFECT_API_KEY": "prefect_api_key",
+    "BRIDGE_PREFECT_TIMEOUT": "prefect_timeout",
+    "BRIDGE_PREFECT_CONNECT_TIMEOUT": "prefect_connect_timeout",
+    "BRIDGE_PREFECT_RETRIES": "prefect_retries",
+    "BRIDGE_MAXIMUM_PAGE_LIMIT": "maximum_page_limit",
+    "BRIDGE_FALLBACK_PAGE_LIMIT": "fallback_page_limit",
+    "BRIDGE_MAPPING_FILE": "mapping_file",
+    "BRIDGE_HOST": "host",
+    "BRIDGE_PORT": "port",
+    "BRIDGE_AUTH": "auth_enabled",
+    "BRIDGE_ADMIN_USERNAME": "admin_username",
+    "BRIDGE_ADMIN_PASSWORD": "admin_password",
+}
+
+Seconds = Annotated[float, Field(gt=0, le=600)]
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a bridge that can start."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prefect_api_url: str = "http://127.0.0.1:4200/api"
+    prefect_api_key: SecretStr | None = None
+    prefect_timeout: Seconds = 10.0
+    prefect_connect_timeout: Seconds = 3.0
+    prefect_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    maximum_page_limit: Annotated[int, Field(ge=1)] = 100
+    fallback_page_limit: Annotated[int, Field(ge=1)] = 100
+    mapping_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    auth_enabled: bool = True
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+
+    @field_validator("prefect_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:4200/api")
+        return value.rstrip("/")
+
+    @field_validator("mapping_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        if self.fallback_page_limit > self.maximum_page_limit:
+            raise ValueError("BRIDGE_FALLBACK_PAGE_LIMIT may not exceed BRIDGE_MAXIMUM_PAGE_LIMIT")
+        if self.auth_enabled and not self.admin_password:
+            raise ValueError("BRIDGE_ADMIN_PASSWORD is required while BRIDGE_AUTH is on")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (default: the process environment)."""
+        environ = os.environ if environ is None else environ
+        values = {field: environ[name] for name, field in ENVIRONMENT.items() if environ.get(name, "") != ""}
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            raise SettingsError(describe(error)) from None
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem, naming the environment variable, never its value."""
+    names = {field: name for name, field in ENVIRONMENT.items()}
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        lines.append(f"{names.get(field, field or 'settings')}: {problem['msg']}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)

@@ -1,0 +1,87 @@
+"""A Prefect deployment as an Airflow DAG.
+
+Synthesised fields and their rules:
+- dag_id: the mapping (explicit entry or the automatic rule, dag_ids.py);
+  dag_display_name: `<flow>/<deployment>`, Prefect's own name for it.
+- is_paused <- deployment.paused; is_active: always true (a deployment that
+  exists is a DAG whose file is present); tags <- deployment.tags.
+- owners/description: the mapping's overrides, else [] and the
+  deployment's description.
+- schedule_interval, timetable_description, next_dagrun: schedules.py.
+  next_dagrun_data_interval_start/end and next_dagrun_create_after equal
+  next_dagrun, because a Prefect run covers the instant it is scheduled for.
+- fileloc: the entrypoint's file; file_token: the deployment id, which
+  finds the deployment again; last_parsed_time <- deployment.updated;
+  start_date <- deployment.created.
+- max_active_runs <- the deployment's concurrency limit.
+- params <- the parameter schema: one Airflow Param per flow parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from app.prefect.models import Deployment
+from app.translate import schedules
+from app.translate.airflow import Dag
+from app.translate.dag_ids import DagMapping, DeploymentName
+
+
+def deployment_to_dag(deployment: Deployment, flow_name: str, mapping: DagMapping, *, now: datetime) -> Dag:
+    name = DeploymentName(flow_name, deployment.name)
+    entry = mapping.entry_for(name)
+    active = [schedule.schedule for schedule in deployment.schedules if schedule.active]
+    return Dag(
+        dag_id=mapping.dag_id_for(name),
+        dag_display_name=str(name),
+        deployment_id=deployment.id,
+        is_paused=deployment.paused,
+        is_active=True,
+        last_parsed_time=deployment.updated,
+        fileloc=(deployment.entrypoint or "").rpartition(":")[0] or (deployment.entrypoint or ""),
+        file_token=str(deployment.id),
+        owners=list(entry.owners) if entry and entry.owners is not None else [],
+        description=entry.description if entry and entry.description is not None else deployment.description,
+        schedule_interval=schedules.schedule_interval(active),
+        timetable_description=schedules.describe(active),
+        tags=list(deployment.tags),
+        max_active_runs=deployment.concurrency_limit,
+        next_dagrun=schedules.next_fire_time(active, now),
+        start_date=deployment.created,
+        params=parameter_schema_to_params(deployment.parameter_openapi_schema, deployment.parameters),
+    )
+
+
+def parameter_schema_to_params(schema: dict[str, Any] | None, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Airflow's serialised Params from a Prefect parameter schema."""
+    properties = (schema or {}).get("properties", {})
+    params = {}
+    for name, prop in properties.items():
+        value_schema = {key: value for key, value in prop.items() if key not in ("position", "title", "default")}
+        params[name] = {
+            "__class": "airflow.models.param.Param",
+            "value": defaults.get(name, prop.get("default")),
+            "description": prop.get("description"),
+            "schema": value_schema,
+        }
+    return params
+
+
+def deployment_filter(*, tags: list[str], paused: bool | None) -> dict[str, Any]:
+    """The Prefect `/deployments/filter` criteria for Airflow's `tags` (any of) and `paused`."""
+    criteria: dict[str, Any] = {}
+    if tags:
+        criteria["tags"] = {"any_": tags}
+    if paused is not None:
+        criteria["paused"] = {"eq_": paused}
+    return {"deployments": criteria} if criteria else {}
+
+
+def matches_dag_id_pattern(dag_id: str, pattern: str | None) -> bool:
+    """Airflow's `dag_id ILIKE '%<pattern>%'`: `%` and `_` are SQL wildcards; `~` alone is every DAG."""
+    if not pattern or pattern == "~":
+        return True
+    regex = "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern)
+    return re.search(regex, dag_id, flags=re.IGNORECASE | re.DOTALL) is not None

@@ -12,8 +12,12 @@ __version__ = "0.1.0"
 log = logging.getLogger(__name__)
 
 
-def create_app(settings=None) -> Flask:
-    """Build the app; settings default to the environment, validated here, once."""
+def create_app(settings=None, *, prefect_transport=None) -> Flask:
+    """Build the app; settings default to the environment, validated here, once.
+
+    `prefect_transport` replaces the HTTP transport to Prefect: the seam the
+    tests use to count upstream calls and to inject upstream failures.
+    """
     from app import api_v1
     from app.api_v1.problems import problem, render
     from app.bridge import EXTENSION, Bridge
@@ -22,7 +26,7 @@ def create_app(settings=None) -> Flask:
 
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
-    app.extensions[EXTENSION] = Bridge.build(settings or Settings.from_env())
+    app.extensions[EXTENSION] = Bridge.build(settings or Settings.from_env(), transport=prefect_transport)
     api_v1.register(app)
 
     @app.errorhandler(BridgeError)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
+
 from flask import current_app
 
 from app.prefect import PrefectClient
@@ -27,14 +29,15 @@ class Bridge:
     states: StateTable
 
     @classmethod
-    def build(cls, settings: Settings, prefect: PrefectClient | None = None) -> Bridge:
+    def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
         """Validate the mapping and state table (failing at start) and wire the services."""
-        prefect = prefect or PrefectClient(
+        prefect = PrefectClient(
             settings.prefect_api_url,
             api_key=settings.prefect_api_key.get_secret_value() if settings.prefect_api_key else None,
             timeout=settings.prefect_timeout,
             connect_timeout=settings.prefect_connect_timeout,
             retries=settings.prefect_retries,
+            transport=transport,
         )
         states = load_state_table()
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))

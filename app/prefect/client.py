@@ -19,17 +19,19 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from app.prefect.models import Deployment, Flow, FlowRun, FlowRunPage, SetStateResult
 
 log = logging.getLogger(__name__)
 
+M = TypeVar("M", bound=BaseModel)
 RETRYABLE_STATUSES = frozenset({429, 503})
 BACKOFF_SECONDS = 0.1
 BACKOFF_CAP_SECONDS = 2.0
@@ -89,14 +91,14 @@ class PrefectClient:
         if not ids:
             return []
         body = {"flows": {"id": {"any_": ids}}, "limit": len(ids)}
-        return [Flow.model_validate(item) for item in self._request("POST", "flows/filter", json=body)]
+        return _parse_list(Flow, self._request("POST", "flows/filter", json=body))
 
     def read_deployment_by_name(self, flow_name: str, deployment_name: str) -> Deployment:
         path = f"deployments/name/{_segment(flow_name)}/{_segment(deployment_name)}"
-        return Deployment.model_validate(self._request("GET", path))
+        return _parse(Deployment, self._request("GET", path))
 
     def filter_deployments(self, body: Mapping[str, Any]) -> list[Deployment]:
-        return [Deployment.model_validate(item) for item in self._request("POST", "deployments/filter", json=body)]
+        return _parse_list(Deployment, self._request("POST", "deployments/filter", json=body))
 
     def set_deployment_paused(self, deployment_id: UUID, paused: bool) -> None:
         action = "pause_deployment" if paused else "resume_deployment"
@@ -110,26 +112,29 @@ class PrefectClient:
         """
         retry = bool(body.get("idempotency_key"))
         response = self._send("POST", f"deployments/{deployment_id}/create_flow_run", json=body, retry=retry)
-        return FlowRun.model_validate(_json(response)), response.status_code == 201
+        return _parse(FlowRun, _json(response)), response.status_code == 201
 
     # -- flow runs ----------------------------------------------------------
 
     def read_flow_run(self, flow_run_id: UUID) -> FlowRun:
-        return FlowRun.model_validate(self._request("GET", f"flow_runs/{flow_run_id}"))
+        return _parse(FlowRun, self._request("GET", f"flow_runs/{flow_run_id}"))
 
     def filter_flow_runs(self, body: Mapping[str, Any]) -> list[FlowRun]:
-        return [FlowRun.model_validate(item) for item in self._request("POST", "flow_runs/filter", json=body)]
+        return _parse_list(FlowRun, self._request("POST", "flow_runs/filter", json=body))
 
     def count_flow_runs(self, body: Mapping[str, Any]) -> int:
-        return int(self._request("POST", "flow_runs/count", json=body))
+        count = self._request("POST", "flow_runs/count", json=body)
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise UpstreamError("Prefect answered a count that is not an integer")
+        return count
 
     def paginate_flow_runs(self, body: Mapping[str, Any]) -> FlowRunPage:
-        return FlowRunPage.model_validate(self._request("POST", "flow_runs/paginate", json=body))
+        return _parse(FlowRunPage, self._request("POST", "flow_runs/paginate", json=body))
 
     def set_flow_run_state(self, flow_run_id: UUID, state: Mapping[str, Any], *, force: bool = False) -> SetStateResult:
         body = {"state": dict(state), "force": force}
         result = self._request("POST", f"flow_runs/{flow_run_id}/set_state", json=body, retry=False)
-        return SetStateResult.model_validate(result)
+        return _parse(SetStateResult, result)
 
     def update_flow_run_labels(self, flow_run_id: UUID, labels: Mapping[str, Any]) -> None:
         """Merge `labels` into the run's labels (repeating it is harmless)."""
@@ -213,6 +218,20 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, json.JSONDecodeError):
         raise UpstreamError("Prefect answered with a body that is not JSON") from None
+
+
+def _parse(model: type[M], data: Any) -> M:
+    """Prefect's answer as a typed model; an answer of the wrong shape is Prefect's fault (502)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise UpstreamError(f"Prefect answered with an unexpected {model.__name__}") from None
+
+
+def _parse_list(model: type[M], data: Any) -> list[M]:
+    if not isinstance(data, list):
+        raise UpstreamError(f"Prefect answered with something other than a list of {model.__name__}")
+    return [_parse(model, item) for item in data]
 
 
 def _segment(value: str) -> str:

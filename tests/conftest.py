@@ -1,0 +1,137 @@
+"""Fixtures: a real Prefect server with the demo flows, and the bridge in front of it.
+
+The Prefect stack starts once per session (fresh SQLite database, demo
+flows really executing). Each test gets a fresh app whose every /api/v1
+response is checked against Airflow 2.10.5's own spec, and whose calls to
+Prefect are counted.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.settings import Settings
+from support.airflow_spec import ValidatingMiddleware, default_validator
+from support.prefect_stack import Stack, start_stack
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "test-password"
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
+ETL = "example_etl"  # mappings/dags.toml: etl/demo
+HELLO = "hello.hourly"  # the automatic dag_id of hello/hourly
+
+
+@pytest.fixture(scope="session")
+def prefect_stack(tmp_path_factory) -> Iterator[Stack]:
+    stack = start_stack(tmp_path_factory.mktemp("prefect"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(prefect_stack) -> Settings:
+    return Settings(
+        prefect_api_url=prefect_stack.api_url,
+        admin_password=PASSWORD,
+        mapping_file=REPO / "mappings" / "dags.toml",
+        prefect_timeout=10,
+    )
+
+
+@dataclass
+class CountingTransport(httpx.BaseTransport):
+    """Passes requests to Prefect and remembers each one (method, path)."""
+
+    inner: httpx.BaseTransport = field(default_factory=httpx.HTTPTransport)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append((request.method, request.url.path))
+        return self.inner.handle_request(request)
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
+def validated(app: Flask) -> ValidatingMiddleware:
+    middleware = ValidatingMiddleware(app.wsgi_app, default_validator())
+    app.wsgi_app = middleware
+    return middleware
+
+
+@pytest.fixture
+def prefect_calls() -> CountingTransport:
+    return CountingTransport()
+
+
+@pytest.fixture
+def app(settings, prefect_calls) -> Iterator[Flask]:
+    app = create_app(settings, prefect_transport=prefect_calls)
+    checker = validated(app)
+    yield app
+    assert not checker.failures, "responses that break Airflow's v1 spec:\n" + "\n".join(map(str, checker.failures))
+
+
+class ApiClient:
+    """Flask's test client, authenticated by default, with paths relative to /api/v1."""
+
+    def __init__(self, app: Flask) -> None:
+        self._client = app.test_client()
+
+    def request(self, method: str, path: str, *, auth: bool = True, **kwargs):
+        headers = {**(AUTH if auth else {}), **kwargs.pop("headers", {})}
+        return self._client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def wait_for_run(self, dag_id: str, dag_run_id: str, states=("success", "failed"), timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.get(f"/dags/{dag_id}/dagRuns/{dag_run_id}").get_json()
+            if run.get("state") in states or time.monotonic() > deadline:
+                return run
+            time.sleep(0.3)
+
+
+@pytest.fixture
+def api(app) -> ApiClient:
+    return ApiClient(app)
+
+
+@dataclass
+class LiveBridge:
+    url: str
+    checker: ValidatingMiddleware
+
+
+@pytest.fixture(scope="session")
+def live_bridge(settings) -> Iterator[LiveBridge]:
+    """The bridge on a real HTTP port, for the real Airflow client."""
+    app = create_app(settings)
+    checker = validated(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveBridge(f"http://127.0.0.1:{server.server_port}/api/v1", checker)
+    server.shutdown()

@@ -15,6 +15,7 @@ processes or gunicorn's workers.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import errno
 import os
 import secrets
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -64,7 +66,8 @@ class ManagedProcess:
     `stop()` asks the leader to shut down (so Prefect's runner and gunicorn
     can stop their own children in order), escalates to SIGKILL for the
     whole group after `timeout`, and finally kills whatever the group still
-    holds. Processes not stopped explicitly are stopped at interpreter exit.
+    holds. Processes not stopped explicitly are stopped at interpreter exit
+    and, on Linux, are sent SIGTERM when this process dies, even by SIGKILL.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class ManagedProcess:
                 env=dict(env) if env is not None else None,
                 cwd=cwd,
                 start_new_session=True,
+                preexec_fn=_die_with_parent_hook(),
             )
         _unstopped[self] = None
 
@@ -102,7 +106,7 @@ class ManagedProcess:
     def is_running(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, timeout: float = 15) -> int:
+    def stop(self, timeout: float = 10) -> int:
         """Stop the process and everything in its group; return its exit code."""
         try:
             if self.is_running():
@@ -152,6 +156,24 @@ def _stop_leftovers() -> None:
     """Safety net: an exception that skipped a `stop()` must not orphan servers."""
     for process in reversed(list(_unstopped)):
         process.stop(timeout=5)
+
+
+#: Linux only: prctl(PR_SET_PDEATHSIG) has the kernel signal a child when its
+#: parent dies, which covers what atexit cannot: our being SIGKILLed.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """What the child runs before exec so it gets SIGTERM when we die, if possible.
+
+    The kernel's "parent" is the thread that forked, not the process: from
+    any other thread the child would be stopped when that thread ends, so
+    only children started from the main thread get this safety net.
+    """
+    if _LIBC is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return lambda: _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _kill_group(pgid: int) -> None:
@@ -378,8 +400,8 @@ def _wait_until_ready(process: ManagedProcess, is_ready: Callable[[], bool], tim
             try:
                 if is_ready():
                     return
-            except httpx.HTTPError:
-                pass  # not listening yet
+            except (httpx.HTTPError, ValueError):
+                pass  # not listening yet, or not answering sensibly yet
             if time.monotonic() > deadline:
                 problem = f"was not ready after {timeout:g} s"
                 break

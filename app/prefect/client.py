@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
+from enum import Enum
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -35,6 +37,14 @@ M = TypeVar("M", bound=BaseModel)
 RETRYABLE_STATUSES = frozenset({429, 503})
 BACKOFF_SECONDS = 0.1
 BACKOFF_CAP_SECONDS = 2.0
+
+
+class Retry(Enum):
+    """How far a request may be repeated after a failure."""
+
+    NEVER = "never"  # a repeat could apply the change twice
+    REFUSED = "refused"  # only when Prefect refused it (429/503) or never received it: nothing was applied
+    ALWAYS = "always"  # repeating is harmless (reads, idempotent writes)
 
 
 class PrefectRequestError(UpstreamError):
@@ -77,7 +87,7 @@ class PrefectClient:
     def is_healthy(self) -> bool:
         """True when Prefect answers its health check; never raises."""
         try:
-            return self._request("GET", "health", retry=False) is True
+            return self._request("GET", "health", retry=Retry.NEVER) is True
         except UpstreamError:
             return False
 
@@ -110,7 +120,7 @@ class PrefectClient:
         With an idempotency key Prefect answers 200 and the existing run when
         the key was used before, which makes the request safe to retry.
         """
-        retry = bool(body.get("idempotency_key"))
+        retry = Retry.ALWAYS if body.get("idempotency_key") else Retry.REFUSED
         response = self._send("POST", f"deployments/{deployment_id}/create_flow_run", json=body, retry=retry)
         return _parse(FlowRun, _json(response)), response.status_code == 201
 
@@ -133,7 +143,9 @@ class PrefectClient:
 
     def set_flow_run_state(self, flow_run_id: UUID, state: Mapping[str, Any], *, force: bool = False) -> SetStateResult:
         body = {"state": dict(state), "force": force}
-        result = self._request("POST", f"flow_runs/{flow_run_id}/set_state", json=body, retry=False)
+        # Refused requests (SQLite busy: 503) change nothing and are repeated;
+        # a timeout may have changed the state, so it is not.
+        result = self._request("POST", f"flow_runs/{flow_run_id}/set_state", json=body, retry=Retry.REFUSED)
         return _parse(SetStateResult, result)
 
     def update_flow_run_labels(self, flow_run_id: UUID, labels: Mapping[str, Any]) -> None:
@@ -141,31 +153,42 @@ class PrefectClient:
         self._request("PATCH", f"flow_runs/{flow_run_id}/labels", json=dict(labels))
 
     def delete_flow_run(self, flow_run_id: UUID) -> None:
-        self._request("DELETE", f"flow_runs/{flow_run_id}", retry=False)
+        """Delete a run; one that is already gone counts as deleted, so a retry is harmless."""
+        try:
+            self._request("DELETE", f"flow_runs/{flow_run_id}", retry=Retry.ALWAYS)
+        except PrefectRequestError as error:
+            if error.prefect_status != 404:
+                raise
 
     # -- the one request path -------------------------------------------------
 
-    def _request(self, method: str, path: str, *, json: Any = None, retry: bool | None = None) -> Any:
+    def _request(self, method: str, path: str, *, json: Any = None, retry: Retry | None = None) -> Any:
         # Reads and filters are safe to repeat; so are PATCH and pause/resume,
-        # which set absolute values. Callers pass retry=False for the rest.
+        # which set absolute values. Other writes say how far they may repeat.
         safe = method in {"GET", "PATCH"} or path.endswith(("/filter", "/count", "/paginate", "_deployment"))
-        response = self._send(method, path, json=json, retry=safe if retry is None else retry)
-        return _json(response)
+        policy = retry or (Retry.ALWAYS if safe else Retry.NEVER)
+        return _json(self._send(method, path, json=json, retry=policy))
 
-    def _send(self, method: str, path: str, *, json: Any, retry: bool) -> httpx.Response:
-        attempts = 1 + (self.retries if retry else 0)
+    def _send(self, method: str, path: str, *, json: Any, retry: Retry) -> httpx.Response:
+        attempts = 1 + (self.retries if retry is not Retry.NEVER else 0)
         for attempt in range(1, attempts + 1):
+            last = attempt == attempts
             response = None
             try:
                 response = self._http.request(method, path, json=json)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # The request never reached Prefect: repeating it is always safe.
+                if last:
+                    raise UpstreamUnavailable(f"Prefect is unreachable: {type(error).__name__}") from None
             except httpx.TimeoutException:
-                if attempt == attempts:
+                # Prefect may have acted on it: only an idempotent request repeats.
+                if last or retry is not Retry.ALWAYS:
                     raise UpstreamTimeout(f"Prefect did not answer {method} /{path} in time") from None
             except httpx.TransportError as error:
-                if attempt == attempts:
+                if last or retry is not Retry.ALWAYS:
                     raise UpstreamUnavailable(f"Prefect is unreachable: {type(error).__name__}") from None
             else:
-                if response.status_code not in RETRYABLE_STATUSES or attempt == attempts:
+                if response.status_code not in RETRYABLE_STATUSES or last:
                     return _checked(method, path, response)
                 log.info("Prefect answered %s to %s /%s; retrying", response.status_code, method, path)
             time.sleep(_backoff(attempt, response))
@@ -179,7 +202,8 @@ def _backoff(attempt: int, response: httpx.Response | None) -> float:
             return min(float(response.headers["Retry-After"]), BACKOFF_CAP_SECONDS)
         except (KeyError, ValueError):
             pass
-    return min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
+    # Full jitter: concurrent requests refused together must not retry together.
+    return random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, BACKOFF_CAP_SECONDS))
 
 
 def _checked(method: str, path: str, response: httpx.Response) -> httpx.Response:
@@ -187,7 +211,7 @@ def _checked(method: str, path: str, response: httpx.Response) -> httpx.Response
     if status < 400:
         return response
     if status in RETRYABLE_STATUSES:
-        raise UpstreamUnavailable(f"Prefect is overloaded or unavailable ({status})")
+        raise UpstreamUnavailable(f"Prefect is overloaded or unavailable ({status} on {method} /{path})")
     if status in (401, 403):
         raise UpstreamError(f"Prefect refused the bridge's credentials ({status}); check PREFECT_API_KEY")
     if status >= 500:

@@ -8,6 +8,7 @@ call); reading one run is one call.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ class DagRunService:
         self.client = client
         self.catalog = catalog
         self.states = states
+        self._trigger_locks: dict[UUID, threading.Lock] = {}
+        self._trigger_locks_guard = threading.Lock()
 
     # -- reading --------------------------------------------------------------
 
@@ -87,11 +90,12 @@ class DagRunService:
         """Create a run; a second run with the same id or logical date is a 409.
 
         The dag_run_id is made unique by Prefect's idempotency key, atomically.
-        The logical date is checked before creating and once more after: when
-        concurrent triggers created runs at the same logical date, the
-        earliest-created run wins and the others are deleted before any
-        worker could take them (they are scheduled for their logical date,
-        and removed within milliseconds).
+        The logical date is checked before creating and once more after.
+        Within a process, triggers of one DAG take turns, so duplicates are
+        refused before anything is created. Between replicas, concurrent
+        triggers may each create a run at the same logical date: the
+        earliest-created run wins and the others are deleted at once, within
+        milliseconds of their creation.
         """
         now = now or datetime.now(UTC)
         logical_date = trigger.logical_date or now
@@ -103,10 +107,11 @@ class DagRunService:
         dag_run_id = trigger.dag_run_id or run_ids.default_dag_run_id(logical_date)
         run_ids.check_new_dag_run_id(dag_run_id)
         deployment = self.catalog.deployment(dag_id)
-        if self._runs_at(deployment, logical_date):
-            raise _logical_date_taken(dag_id, logical_date)
-        run = self._create(deployment, dag_id, dag_run_id, logical_date, trigger)
-        rivals = self._runs_at(deployment, logical_date)
+        with self._trigger_lock(deployment.id):
+            if self._runs_at(deployment, logical_date):
+                raise _logical_date_taken(dag_id, logical_date)
+            run = self._create(deployment, dag_id, dag_run_id, logical_date, trigger)
+            rivals = self._runs_at(deployment, logical_date)
         winner = min(rivals, key=lambda each: (each.created or now, str(each.id)), default=run)
         if winner.id != run.id:
             self.client.delete_flow_run(run.id)
@@ -125,13 +130,7 @@ class DagRunService:
         return self.set_state(dag_id, dag_run_id, "queued")
 
     def delete(self, dag_id: str, dag_run_id: str) -> None:
-        run = self._find(dag_id, dag_run_id)
-        try:
-            self.client.delete_flow_run(run.id)
-        except PrefectRequestError as error:
-            if error.prefect_status == 404:
-                raise dag_run_not_found(dag_id, dag_run_id) from None
-            raise
+        self.client.delete_flow_run(self._find(dag_id, dag_run_id).id)
 
     def set_note(self, dag_id: str, dag_run_id: str, note: str) -> DagRun:
         run = self._find(dag_id, dag_run_id)
@@ -140,6 +139,10 @@ class DagRunService:
         return flow_run_to_dag_run(updated, dag_id, self.states)
 
     # -- helpers ----------------------------------------------------------------
+
+    def _trigger_lock(self, deployment_id: UUID) -> threading.Lock:
+        with self._trigger_locks_guard:
+            return self._trigger_locks.setdefault(deployment_id, threading.Lock())
 
     def _scope(self, dag_ids: Sequence[str] | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """(top-level filters, flow_runs criteria) selecting the runs of `dag_ids`.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from app import create_app
 from conftest import AUTH, ETL, HELLO
 
 
@@ -84,6 +85,22 @@ def test_concurrent_triggers_at_one_logical_date_create_one_run(live_bridge, pre
     assert sorted(response.status_code for response in responses) == [200] + [409] * 5
     created = [run for run_id in ids for run in prefect_runs_named(prefect_stack, run_id)]
     assert len(created) == 1
+
+
+def test_triggers_from_two_replicas_at_one_logical_date_leave_one_run(settings, prefect_stack):
+    # Each replica serialises only its own triggers: here the check after
+    # creating has to find the duplicate and remove it.
+    logical_date = (datetime.now(UTC) - timedelta(hours=2, minutes=13)).isoformat()
+    ids = [new_id("replica") for _ in range(2)]
+    replicas = [create_app(settings).test_client() for _ in ids]
+
+    def trigger(index):
+        body = {"dag_run_id": ids[index], "logical_date": logical_date}
+        return replicas[index].post(f"/api/v1/dags/{HELLO}/dagRuns", json=body, headers=AUTH)
+
+    responses = concurrently(2, trigger)
+    assert sorted(response.status_code for response in responses) == [200, 409]
+    assert len([run for run_id in ids for run in prefect_runs_named(prefect_stack, run_id)]) == 1
 
 
 @pytest.mark.parametrize(

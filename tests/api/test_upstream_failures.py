@@ -1,0 +1,297 @@
+"""The bridge on a bad day: Prefect fails, and clients get honest 502/503/504s.
+
+No real Prefect here: an httpx.MockTransport answers from a script, which
+is how failures are injected. Every response is held to Airflow's spec, and
+none may carry a traceback or the Prefect API key (nor may the logs).
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from app import create_app
+from app.settings import Settings
+from conftest import PASSWORD, REPO, ApiClient
+from support.airflow_spec import ValidatingMiddleware, default_validator
+
+API_KEY = "pnu_topsecret"
+RETRIES = 2
+FLOW_ID = str(uuid.uuid4())
+DEPLOYMENT_ID = str(uuid.uuid4())
+RUN_ID = str(uuid.uuid4())
+DAG_RUN_ID = "manual__2024-05-01T06:00:00+00:00"
+
+Answer = httpx.Response | type[Exception] | Callable[[httpx.Request], httpx.Response]
+
+
+def deployment_json() -> dict:
+    return {
+        "id": DEPLOYMENT_ID,
+        "name": "demo",
+        "flow_id": FLOW_ID,
+        "created": "2024-01-01T00:00:00Z",
+        "updated": "2024-01-02T00:00:00Z",
+        "description": "Extract, transform and load a few rows.",
+        "paused": False,
+        "tags": ["demo", "etl"],
+        "schedules": [{"id": str(uuid.uuid4()), "active": True, "schedule": {"cron": "0 6 * * *", "timezone": "UTC"}}],
+        "entrypoint": "app/demo/flows.py:etl",
+        "parameter_openapi_schema": {"type": "object", "properties": {"rows": {"type": "integer", "default": 3}}},
+        "parameters": {},
+        "enforce_parameter_schema": True,
+    }
+
+
+def flow_json() -> dict:
+    return {"id": FLOW_ID, "name": "etl", "created": "2024-01-01T00:00:00Z", "tags": []}
+
+
+def flow_run_json(name: str = DAG_RUN_ID, expected_start: str = "2024-05-01T06:00:00Z") -> dict:
+    return {
+        "id": RUN_ID,
+        "name": name,
+        "flow_id": FLOW_ID,
+        "deployment_id": DEPLOYMENT_ID,
+        "created": "2024-05-01T06:00:00Z",
+        "parameters": {},
+        "context": {},
+        "tags": ["airflow-bridge", "demo", "etl"],
+        "labels": {},
+        "state": {"type": "SCHEDULED", "name": "Scheduled", "timestamp": "2024-05-01T06:00:00Z"},
+        "state_type": "SCHEDULED",
+        "expected_start_time": expected_start,
+        "auto_scheduled": False,
+        "run_count": 0,
+    }
+
+
+def ok(body, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+def echo_run(status: int) -> Callable[[httpx.Request], httpx.Response]:
+    """Prefect's answer to create_flow_run: the run as the bridge asked for it,
+    with 201 (created now) or 200 (an earlier attempt under the same key had created it)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked = json.loads(request.content)
+        run = flow_run_json(asked["name"], asked["state"]["state_details"]["scheduled_time"])
+        return ok(run | {"idempotency_key": asked["idempotency_key"], "context": asked["context"]}, status)
+
+    return answer
+
+
+class FakePrefect:
+    """Answers each (method, path) from a script; the last answer repeats, unscripted paths get `default`."""
+
+    def __init__(self) -> None:
+        self.script: dict[tuple[str, str], list[Answer]] = {}
+        self.default: Answer = httpx.Response(404, json={"detail": "Not found."})
+        self.requests: list[httpx.Request] = []
+
+    def on(self, method: str, path: str, *answers: Answer) -> None:
+        self.script[(method, path)] = list(answers)
+
+    def attempts(self, method: str, path: str) -> int:
+        return sum((request.method, _route(request)) == (method, path) for request in self.requests)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answers = self.script.get((request.method, _route(request)), [self.default])
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, type) and issubclass(answer, Exception):
+            raise answer("injected failure", request=request)
+        if callable(answer):
+            return answer(request)
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)  # a fresh copy
+
+
+def _route(request: httpx.Request) -> str:
+    return request.url.path.removeprefix("/api")
+
+
+class RecordingClient(ApiClient):
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.responses = []
+
+    def request(self, *args, **kwargs):
+        response = super().request(*args, **kwargs)
+        self.responses.append(response)
+        return response
+
+
+@pytest.fixture
+def prefect() -> FakePrefect:
+    return FakePrefect()
+
+
+@pytest.fixture
+def api(prefect, caplog) -> RecordingClient:
+    caplog.set_level(logging.DEBUG)
+    settings = Settings(
+        prefect_api_url="http://prefect.invalid/api",
+        prefect_api_key=API_KEY,
+        admin_password=PASSWORD,
+        prefect_retries=RETRIES,
+        mapping_file=REPO / "mappings" / "dags.toml",
+    )
+    app = create_app(settings, prefect_transport=httpx.MockTransport(prefect))
+    checker = ValidatingMiddleware(app.wsgi_app, default_validator())
+    app.wsgi_app = checker
+    client = RecordingClient(app)
+    yield client
+    assert not checker.failures, checker.failures
+    for response in client.responses:
+        text = response.get_data(as_text=True) + str(response.headers)
+        assert "Traceback" not in text and API_KEY not in text, text
+    assert API_KEY not in caplog.text
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == status
+    assert "Prefect" in problem["detail"]
+    return problem
+
+
+# -- reads: retried, then mapped to 502/503/504 ------------------------------------
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_prefect_overloaded_every_time_is_503_after_all_retries(api, prefect, status):
+    prefect.default = httpx.Response(status, json={"detail": "busy"})
+    assert_problem(api.get("/dags"), 503)
+    assert prefect.attempts("POST", "/deployments/filter") == 1 + RETRIES
+    assert len(prefect.requests) == 1 + RETRIES
+
+
+def test_prefect_recovering_within_the_retries_is_200(api, prefect):
+    busy = httpx.Response(503)
+    prefect.on("POST", "/deployments/filter", busy, busy, ok([deployment_json()]))
+    prefect.on("POST", "/flows/filter", ok([flow_json()]))
+    response = api.get("/dags")
+    assert response.status_code == 200
+    assert [dag["dag_id"] for dag in response.get_json()["dags"]] == ["example_etl"]
+    assert prefect.attempts("POST", "/deployments/filter") == 3
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (httpx.ReadTimeout, 504),
+        (httpx.ConnectTimeout, 503),  # never reached Prefect: unreachable, not slow
+        (httpx.ConnectError, 503),
+        (httpx.RemoteProtocolError, 503),
+        (httpx.Response(500, json={"exception_message": "Internal Server Error"}), 502),
+        (httpx.Response(200, text="<html>oops</html>"), 502),
+        (httpx.Response(422, json={"detail": "unknown filter"}), 502),
+        (ok([{"nope": 1}]), 502),
+        (ok({"nope": 1}), 502),
+        (ok({}), 502),
+        (ok(None), 502),
+        (ok(42), 502),
+        (httpx.Response(200), 502),
+    ],
+    ids=[
+        "read-timeout", "connect-timeout", "connect-error", "protocol-error", "500", "html", "422",
+        "wrong-items", "object", "empty-object", "null", "number", "empty-body",
+    ],
+)
+def test_upstream_failure_is_mapped(api, prefect, answer, status):
+    prefect.default = answer
+    assert_problem(api.get("/dags"), status)
+
+
+def test_a_dag_of_the_wrong_shape_is_502(api, prefect):
+    prefect.on("GET", "/deployments/name/etl/demo", ok({"id": "not-a-uuid", "name": "demo"}))
+    assert_problem(api.get("/dags/example_etl"), 502)
+
+
+def test_prefect_refusing_the_api_key_is_502_naming_the_setting(api, prefect):
+    prefect.default = httpx.Response(401, json={"detail": f"Invalid API key {API_KEY}"})
+    problem = assert_problem(api.get("/dags/example_etl"), 502)
+    assert "PREFECT_API_KEY" in problem["detail"] and API_KEY not in problem["detail"]
+    assert prefect.requests[0].headers["Authorization"] == f"Bearer {API_KEY}"  # the key really was in play
+
+
+def test_health_reports_prefect_down_as_unhealthy(api, prefect):
+    prefect.default = httpx.ConnectError
+    response = api.get("/health", auth=False)
+    assert response.status_code == 200
+    assert response.get_json()["metadatabase"]["status"] == "unhealthy"
+    assert response.get_json()["scheduler"]["status"] == "unhealthy"
+    assert len(prefect.requests) == 1  # a health check is not retried
+
+
+# -- writes: retried only when Prefect makes them idempotent -------------------------
+
+
+def script_trigger(prefect: FakePrefect, *create_answers: Answer) -> str:
+    create = f"/deployments/{DEPLOYMENT_ID}/create_flow_run"
+    prefect.on("GET", "/deployments/name/etl/demo", ok(deployment_json()))
+    prefect.on("POST", "/flow_runs/filter", ok([]))
+    prefect.on("POST", create, *create_answers)
+    return create
+
+
+@pytest.mark.parametrize(
+    ("failure", "then"),
+    [(httpx.Response(503), echo_run(201)), (httpx.ReadTimeout, echo_run(200)), (httpx.ConnectError, echo_run(201))],
+    ids=["503-then-created", "timeout-but-it-went-through", "unreachable-then-created"],
+)
+def test_trigger_retries_create_flow_run_under_its_idempotency_key(api, prefect, failure, then):
+    create = script_trigger(prefect, failure, then)
+    response = api.post("/dags/example_etl/dagRuns", json={})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["dag_run_id"].startswith("manual__")
+    attempts = [json.loads(r.content) for r in prefect.requests if r.url.path == "/api" + create]
+    assert len(attempts) == 2
+    assert attempts[0]["idempotency_key"] and attempts[0]["idempotency_key"] == attempts[1]["idempotency_key"]
+
+
+def test_trigger_gives_up_after_the_retries(api, prefect):
+    create = script_trigger(prefect, httpx.Response(503))
+    assert_problem(api.post("/dags/example_etl/dagRuns", json={}), 503)
+    assert prefect.attempts("POST", create) == 1 + RETRIES
+
+
+def test_set_state_is_not_repeated_after_a_timeout(api, prefect):
+    # Prefect may have applied it: repeating could stack a second state change.
+    set_state = f"/flow_runs/{RUN_ID}/set_state"
+    prefect.on("POST", "/flow_runs/filter", ok([flow_run_json()]))
+    prefect.on("POST", set_state, httpx.ReadTimeout)
+    assert_problem(api.patch(f"/dags/example_etl/dagRuns/{DAG_RUN_ID}", json={"state": "failed"}), 504)
+    assert prefect.attempts("POST", set_state) == 1
+
+
+def test_set_state_refused_by_a_busy_prefect_is_repeated(api, prefect):
+    # A 503 (SQLite busy) means nothing was applied, so the change is tried again.
+    set_state = f"/flow_runs/{RUN_ID}/set_state"
+    prefect.on("POST", "/flow_runs/filter", ok([flow_run_json()]))
+    prefect.on("POST", set_state, httpx.Response(503))
+    assert_problem(api.patch(f"/dags/example_etl/dagRuns/{DAG_RUN_ID}", json={"state": "failed"}), 503)
+    assert prefect.attempts("POST", set_state) == 3
+
+
+def test_delete_is_retried_and_a_run_already_gone_counts_as_deleted(api, prefect):
+    # A lost answer to the first DELETE makes the retry find nothing: still a 204.
+    delete = f"/flow_runs/{RUN_ID}"
+    prefect.on("POST", "/flow_runs/filter", ok([flow_run_json()]))
+    prefect.on("DELETE", delete, httpx.ConnectError, httpx.Response(404, json={"detail": "Flow run not found"}))
+    assert api.delete(f"/dags/example_etl/dagRuns/{DAG_RUN_ID}").status_code == 204
+    assert prefect.attempts("DELETE", delete) == 2
+
+
+def test_delete_gives_up_after_its_retries(api, prefect):
+    delete = f"/flow_runs/{RUN_ID}"
+    prefect.on("POST", "/flow_runs/filter", ok([flow_run_json()]))
+    prefect.on("DELETE", delete, httpx.ConnectError)
+    assert_problem(api.delete(f"/dags/example_etl/dagRuns/{DAG_RUN_ID}"), 503)
+    assert prefect.attempts("DELETE", delete) == 3

@@ -1,0 +1,171 @@
+"""PrefectClient against a real Prefect 3.8.8 server: the behaviours the bridge relies on.
+
+The server is shared by the whole session, so every run made here has a
+unique name and idempotency key, is scheduled a year ahead (the demo runner
+never picks it up) unless it must execute, and is deleted afterwards.
+"""
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.prefect import PrefectClient, PrefectRequestError
+from app.prefect.models import FlowRun
+
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def a_year_ahead() -> datetime:
+    # Microseconds included: lookups by expected start must match them exactly.
+    return datetime.now(UTC).replace(microsecond=123456) + timedelta(days=365)
+
+
+def future_run_body(**extra) -> dict:
+    body = {
+        "name": unique("contract"),
+        "idempotency_key": unique("contract-key"),
+        "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": a_year_ahead().isoformat()}},
+    }
+    return body | extra
+
+
+@pytest.fixture(scope="module")
+def client(prefect_stack):
+    client = PrefectClient(prefect_stack.api_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def etl(client):
+    return client.read_deployment_by_name("etl", "demo")
+
+
+@pytest.fixture
+def make_run(client, etl):
+    """Create future runs of etl/demo; every one is deleted at teardown."""
+    created: list[FlowRun] = []
+
+    def make(**extra) -> FlowRun:
+        run, _ = client.create_flow_run(etl.id, future_run_body(**extra))
+        created.append(run)
+        return run
+
+    yield make
+    for run in created:
+        try:
+            client.delete_flow_run(run.id)
+        except PrefectRequestError as error:
+            assert error.prefect_status == 404  # the test deleted it itself
+
+
+def test_is_healthy(client):
+    assert client.is_healthy() is True
+
+
+def test_server_version(client):
+    assert client.server_version() == "3.8.8"
+
+
+def test_read_deployment_by_name(etl):
+    assert etl.name == "demo"
+    assert set(etl.tags) == {"demo", "etl"}
+    assert set(etl.parameter_openapi_schema["properties"]) == {"rows", "fail"}
+
+
+def test_unknown_deployment_is_a_404(client):
+    with pytest.raises(PrefectRequestError) as raised:
+        client.read_deployment_by_name("etl", unique("no-such-deployment"))
+    assert raised.value.prefect_status == 404
+
+
+def test_filter_deployments_by_tag(client, etl):
+    found = client.filter_deployments({"deployments": {"tags": {"any_": ["etl"]}}})
+    assert [(each.id, each.name) for each in found] == [(etl.id, "demo")]
+
+
+def test_read_flows_by_ids(client, etl):
+    hello = client.read_deployment_by_name("hello", "hourly")
+    flows = client.read_flows([etl.flow_id, hello.flow_id, etl.flow_id])
+    assert {flow.id: flow.name for flow in flows} == {etl.flow_id: "etl", hello.flow_id: "hello"}
+    assert client.read_flows([]) == []
+
+
+def test_create_flow_run_with_an_idempotency_key_returns_the_first_run_again(client, etl):
+    body = future_run_body(parameters={"rows": 5})
+    first, created = client.create_flow_run(etl.id, body)
+    try:
+        assert created is True
+        again, created_again = client.create_flow_run(
+            etl.id, body | {"name": unique("other-name"), "parameters": {"rows": 7}}
+        )
+        assert created_again is False
+        assert again.id == first.id
+        assert again.name == body["name"]
+        assert again.parameters["rows"] == 5
+        assert again.idempotency_key == body["idempotency_key"]
+    finally:
+        client.delete_flow_run(first.id)
+
+
+def test_paginate_counts_like_count_flow_runs(client, etl, make_run):
+    make_run()
+    criteria = {"deployments": {"id": {"any_": [str(etl.id)]}}}
+    page = client.paginate_flow_runs({**criteria, "page": 1, "limit": 1})
+    assert len(page.results) == 1
+    assert page.count == client.count_flow_runs(criteria)
+    assert page.count >= 1
+
+
+def test_expected_start_time_bounds_are_inclusive(client, etl, make_run):
+    run = make_run()
+    moment = run.expected_start_time.isoformat()
+    found = client.filter_flow_runs(
+        {
+            "deployments": {"id": {"any_": [str(etl.id)]}},
+            "flow_runs": {"expected_start_time": {"after_": moment, "before_": moment}},
+            "limit": 10,
+        }
+    )
+    assert [each.id for each in found] == [run.id]
+
+
+def test_update_labels_merges_into_the_run_labels(client, make_run):
+    run = make_run(labels={"contract.first": "one"})
+    client.update_flow_run_labels(run.id, {"airflow.note": "a note"})
+    labels = client.read_flow_run(run.id).labels
+    assert labels["airflow.note"] == "a note"
+    assert labels["contract.first"] == "one"
+
+
+@pytest.mark.parametrize("force", [False, True])  # the bridge forces
+def test_cancelling_a_future_run_ends_cancelled(client, make_run, force):
+    run = make_run()
+    # A scheduled run has no infrastructure to stop: Prefect answers REJECT
+    # and puts the run straight into CANCELLED instead.
+    client.set_flow_run_state(run.id, {"type": "CANCELLING"}, force=force)
+    deadline = time.monotonic() + 30
+    while (state := client.read_flow_run(run.id).state.type) not in FINAL and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert state == "CANCELLED"
+
+
+def test_deleted_run_reads_as_404(client, make_run):
+    run = make_run()
+    client.delete_flow_run(run.id)
+    with pytest.raises(PrefectRequestError) as raised:
+        client.read_flow_run(run.id)
+    assert raised.value.prefect_status == 404
+
+
+def test_parameters_that_break_the_schema_are_refused(client, etl):
+    with pytest.raises(PrefectRequestError) as raised:
+        client.create_flow_run(etl.id, future_run_body(parameters={"rows": "not-an-int"}))
+    assert raised.value.prefect_status in (409, 422)
+    assert "rows" in raised.value.prefect_detail, raised.value.prefect_detail

@@ -1,0 +1,98 @@
+"""A real Prefect server with the demo flows served against it, for tests.
+
+    stack = start_stack(tmp_path)        # ~10 s: fresh database, both demo deployments registered
+    run = create_flow_run(stack.api_url, "etl/demo", {"fail": False})
+    wait_for_flow_run(stack.api_url, run["id"])["state_type"]   # "COMPLETED"
+    stack.stop()
+
+Built on app.embedded, so the tests start Prefect exactly as the product does.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.embedded import ManagedProcess, serve_demo_flows, start_prefect_server
+
+FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+
+
+@dataclass
+class Stack:
+    api_url: str
+    server: ManagedProcess
+    flows: ManagedProcess
+
+    def stop(self) -> None:
+        """Stop the flows first: on SIGTERM, serve() pauses its deployments
+        through the API, which needs the server still up."""
+        try:
+            self.flows.stop()
+        finally:
+            self.server.stop()
+
+
+def start_stack(tmp_dir: Path) -> Stack:
+    """Start a Prefect server (database in tmp_dir) and serve the demo flows on it."""
+    server, api_url = start_prefect_server(tmp_dir / "prefect-home")
+    try:
+        flows = serve_demo_flows(api_url, tmp_dir)
+    except BaseException:
+        server.stop()
+        raise
+    return Stack(api_url=api_url, server=server, flows=flows)
+
+
+def create_flow_run(
+    api_url: str,
+    deployment: str,
+    parameters: Mapping[str, Any] | None = None,
+    timeout: float = 30,
+) -> dict[str, Any]:
+    """Create a flow run of `deployment` ("flow/deployment"); return it.
+
+    Prefect on SQLite answers 503 while another writer holds the database
+    (SQLITE_BUSY), often in the first seconds and whenever runs are
+    executing. An idempotency key makes the retry safe: if an attempt did
+    get through, Prefect returns that run instead of creating a second.
+    """
+    body = {"parameters": dict(parameters or {}), "idempotency_key": str(uuid.uuid4())}
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=api_url, timeout=10, trust_env=False) as client:
+        deployment_id = client.get(f"/deployments/name/{deployment}").raise_for_status().json()["id"]
+        while True:
+            response = client.post(f"/deployments/{deployment_id}/create_flow_run", json=body)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return response.raise_for_status().json()
+            time.sleep(0.5)
+
+
+def wait_for_flow_run(
+    api_url: str,
+    flow_run_id: str,
+    states: Collection[str] = FINAL_STATES,
+    timeout: float = 60,
+) -> dict[str, Any]:
+    """Poll the flow run until its state type is one of `states`; return it."""
+    deadline = time.monotonic() + timeout
+    state = "unknown"
+    with httpx.Client(base_url=api_url, timeout=10, trust_env=False) as client:
+        while True:
+            response = client.get(f"/flow_runs/{flow_run_id}")
+            if response.status_code != 503:  # 503 is SQLITE_BUSY: just poll again
+                flow_run = response.raise_for_status().json()
+                state = flow_run["state_type"]
+                if state in states:
+                    return flow_run
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"flow run {flow_run_id} still {state} after {timeout:g} s, expected one of {sorted(states)}"
+                )
+            time.sleep(0.2)

@@ -221,6 +221,10 @@ def start_prefect_server(home: Path, port: int | None = None, timeout: float = 6
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             PREFECT_SERVER_UI_ENABLED="false",
             PREFECT_SERVER_LOGGING_LEVEL="WARNING",
+            # The late-runs service relabels overdue SCHEDULED runs "Late": a
+            # name Airflow never shows (late or not, the run is queued), and on
+            # SQLite one more writer competing with every trigger for the lock.
+            PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false",
         ),
         cwd=home,
     )

@@ -12,6 +12,7 @@ run: $(INSTALLED)
 	$(BIN)/airflow-prefect-bridge embedded
 
 test: $(INSTALLED)
+	$(BIN)/ruff check app tests bench
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)

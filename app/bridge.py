@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-
 from flask import current_app
 
 from app.prefect import PrefectClient

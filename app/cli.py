@@ -1,7 +1,7 @@
 """The `airflow-prefect-bridge` command.
 
-    airflow-prefect-bridge embedded   # try it: local Prefect server, demo flows, bridge
-    airflow-prefect-bridge serve      # production: the bridge alone, configured by the environment
+airflow-prefect-bridge embedded   # try it: local Prefect server, demo flows, bridge
+airflow-prefect-bridge serve      # production: the bridge alone, configured by the environment
 """
 
 from __future__ import annotations

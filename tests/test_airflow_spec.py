@@ -5,18 +5,25 @@ import json
 
 import flask
 import pytest
-
 from support import airflow_spec
-from support.airflow_spec import (
-    SpecValidator, ValidatingMiddleware, assert_valid, default_validator, load_v1_spec)
+from support.airflow_spec import SpecValidator, ValidatingMiddleware, assert_valid, default_validator, load_v1_spec
 
 VALID_DAGS = {
-    "dags": [{
-        "dag_id": "a", "dag_display_name": "a", "is_paused": False, "is_active": True,
-        "is_subdag": False, "fileloc": "f.py", "file_token": "t", "owners": [],
-        "schedule_interval": {"__type": "CronExpression", "value": "0 6 * * *"},
-        "tags": [{"name": "x"}], "next_dagrun": None,
-    }],
+    "dags": [
+        {
+            "dag_id": "a",
+            "dag_display_name": "a",
+            "is_paused": False,
+            "is_active": True,
+            "is_subdag": False,
+            "fileloc": "f.py",
+            "file_token": "t",
+            "owners": [],
+            "schedule_interval": {"__type": "CronExpression", "value": "0 6 * * *"},
+            "tags": [{"name": "x"}],
+            "next_dagrun": None,
+        }
+    ],
     "total_entries": 1,
 }
 NOT_FOUND = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "x"}
@@ -65,8 +72,7 @@ def test_schedule_interval_missing_discriminated_fields_fails(validator):
 
 def test_null_dag_id_fails(validator):
     problems = problems_for_dags(validator, dags_with(dag_id=None))
-    assert problems == ["get_dags 200: body.dags[0].dag_id: "
-                        "null is not allowed (expected string, not nullable)"]
+    assert problems == ["get_dags 200: body.dags[0].dag_id: null is not allowed (expected string, not nullable)"]
 
 
 def test_bad_date_time_fails(validator):
@@ -76,8 +82,7 @@ def test_bad_date_time_fails(validator):
 
 def test_dag_run_with_unknown_state_fails(validator):
     body = json.dumps({"dag_run_id": "b", "dag_id": "a", "state": "pending"}).encode()
-    problems = validator.validate("GET", "/api/v1/dags/a/dagRuns/b", 200,
-                                  "application/json", body)
+    problems = validator.validate("GET", "/api/v1/dags/a/dagRuns/b", 200, "application/json", body)
     assert problems and "'pending' is not one of" in problems[0]
 
 
@@ -88,14 +93,15 @@ def test_write_only_password_in_response_fails(validator):
 
 
 def test_problem_json_not_found_passes(validator):
-    assert validator.validate("GET", "/api/v1/dags/x", 404, "application/problem+json",
-                              json.dumps(NOT_FOUND).encode()) == []
+    assert (
+        validator.validate("GET", "/api/v1/dags/x", 404, "application/problem+json", json.dumps(NOT_FOUND).encode())
+        == []
+    )
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/html", None])
 def test_error_with_wrong_content_type_fails(validator, content_type):
-    problems = validator.validate("GET", "/api/v1/dags/x", 404, content_type,
-                                  json.dumps(NOT_FOUND).encode())
+    problems = validator.validate("GET", "/api/v1/dags/x", 404, content_type, json.dumps(NOT_FOUND).encode())
     assert problems and "content type" in problems[0]
 
 
@@ -125,18 +131,23 @@ def test_unknown_path_has_no_operation(validator):
     assert problems and "no operation in the spec" in problems[0]
 
 
-@pytest.mark.parametrize("method, path, expected", [
-    ("POST", "/api/v1/dags/~/dagRuns/list", ("get_dag_runs_batch", "/dags/~/dagRuns/list")),
-    ("GET", "/api/v1/dags/a/dagRuns/b", ("get_dag_run", "/dags/{dag_id}/dagRuns/{dag_run_id}")),
-    ("GET", "/dags/a/dagRuns/b", ("get_dag_run", "/dags/{dag_id}/dagRuns/{dag_run_id}")),
-    ("GET", "/api/v1/dags/a/dagRuns/b/taskInstances/t/listMapped",
-     ("get_mapped_task_instances",
-      "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped")),
-    ("GET", "/api/v1/variables/a%2Fb", ("get_variable", "/variables/{variable_key}")),
-    ("GET", "/api/v1/variables/a/b", None),
-    ("GET", "/api/v1/dags/", None),
-    ("PUT", "/api/v1/dags", None),
-])
+@pytest.mark.parametrize(
+    "method, path, expected",
+    [
+        ("POST", "/api/v1/dags/~/dagRuns/list", ("get_dag_runs_batch", "/dags/~/dagRuns/list")),
+        ("GET", "/api/v1/dags/a/dagRuns/b", ("get_dag_run", "/dags/{dag_id}/dagRuns/{dag_run_id}")),
+        ("GET", "/dags/a/dagRuns/b", ("get_dag_run", "/dags/{dag_id}/dagRuns/{dag_run_id}")),
+        (
+            "GET",
+            "/api/v1/dags/a/dagRuns/b/taskInstances/t/listMapped",
+            ("get_mapped_task_instances", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped"),
+        ),
+        ("GET", "/api/v1/variables/a%2Fb", ("get_variable", "/variables/{variable_key}")),
+        ("GET", "/api/v1/variables/a/b", None),
+        ("GET", "/api/v1/dags/", None),
+        ("PUT", "/api/v1/dags", None),
+    ],
+)
 def test_operation_for(validator, method, path, expected):
     assert validator.operation_for(method, path) == expected
 
@@ -160,8 +171,7 @@ def test_middleware_passes_responses_through_unchanged(validator):
     bare = app.test_client().get("/api/v1/dags/a")
     app.wsgi_app = middleware = ValidatingMiddleware(app.wsgi_app, validator)
     wrapped = app.test_client().get("/api/v1/dags/a")
-    assert (wrapped.status, wrapped.headers, wrapped.get_data()) == (
-        bare.status, bare.headers, bare.get_data())
+    assert (wrapped.status, wrapped.headers, wrapped.get_data()) == (bare.status, bare.headers, bare.get_data())
     assert len(middleware.failures) == 1
 
 
@@ -192,8 +202,9 @@ def test_cached_spec_is_used_without_downloading(tmp_path, monkeypatch):
     spec_bytes = airflow_spec.ensure_cached_spec().read_bytes()
     monkeypatch.setenv("BRIDGE_TEST_CACHE", str(tmp_path))
     (tmp_path / airflow_spec.spec_cache_path().name).write_bytes(spec_bytes)
-    monkeypatch.setattr(airflow_spec, "_fetch_spec_from_wheel",
-                        lambda: pytest.fail("downloaded although the spec was cached"))
+    monkeypatch.setattr(
+        airflow_spec, "_fetch_spec_from_wheel", lambda: pytest.fail("downloaded although the spec was cached")
+    )
     assert airflow_spec.ensure_cached_spec().read_bytes() == spec_bytes
 
 

@@ -20,7 +20,15 @@ blueprint = Blueprint("dag_runs", __name__)
 
 ALL_DAGS = "~"
 RUN_DATE_FILTERS = ("execution_date", "start_date", "end_date", "updated_at")
-TRIGGER_KEYS = ("dag_run_id", "logical_date", "execution_date", "conf", "note", "data_interval_start", "data_interval_end")
+TRIGGER_KEYS = (
+    "dag_run_id",
+    "logical_date",
+    "execution_date",
+    "conf",
+    "note",
+    "data_interval_start",
+    "data_interval_end",
+)
 PATCHABLE_STATES = ("success", "failed", "queued")
 
 
@@ -29,7 +37,9 @@ def get_dag_runs(dag_id: str):
     date_params = [f"{name}_{bound}" for name in RUN_DATE_FILTERS for bound in ("gte", "lte")]
     query = Query([*PAGING, *date_params, "state", "order_by", "fields"])
     if query.text("updated_at_gte") or query.text("updated_at_lte"):
-        raise BadRequest("updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time")
+        raise BadRequest(
+            "updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time"
+        )
     bridge = current_bridge()
     page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
     run_query = RunQuery(
@@ -147,7 +157,9 @@ def _trigger(body: dict[str, Any]) -> Trigger:
     logical_date = logical_date or execution_date
     interval = (_body_date(body, "data_interval_start"), _body_date(body, "data_interval_end"))
     if (interval[0] is None) != (interval[1] is None):
-        raise BadRequest("{'_schema': ['Both \"data_interval_start\" and \"data_interval_end\" must be specified together']}")
+        raise BadRequest(
+            "{'_schema': ['Both \"data_interval_start\" and \"data_interval_end\" must be specified together']}"
+        )
     if interval[0] is not None and (logical_date is None or interval != (logical_date, logical_date)):
         raise BadRequest(
             "A data interval cannot be honoured: a Prefect run covers the instant of its logical date, "

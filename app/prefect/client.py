@@ -19,8 +19,8 @@ import json
 import logging
 import random
 import time
-from enum import Enum
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID

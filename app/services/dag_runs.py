@@ -48,9 +48,7 @@ class Trigger:
 
 
 def dag_run_not_found(dag_id: str, dag_run_id: str) -> NotFound:
-    return NotFound(
-        f"DAGRun with DAG ID: '{dag_id}' and DagRun ID: '{dag_run_id}' not found", title="DAGRun not found"
-    )
+    return NotFound(f"DAGRun with DAG ID: '{dag_id}' and DagRun ID: '{dag_run_id}' not found", title="DAGRun not found")
 
 
 class DagRunService:
@@ -232,8 +230,7 @@ class DagRunService:
 
 def _logical_date_taken(dag_id: str, logical_date: datetime) -> Conflict:
     return Conflict(
-        f"DAGRun with DAG ID: '{dag_id}' and DAGRun logical date: "
-        f"'{logical_date.isoformat(sep=' ')}' already exists"
+        f"DAGRun with DAG ID: '{dag_id}' and DAGRun logical date: '{logical_date.isoformat(sep=' ')}' already exists"
     )
 
 

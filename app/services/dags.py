@@ -50,4 +50,3 @@ class DagService:
         if dag.is_paused != paused:
             self.client.set_deployment_paused(dag.deployment_id, paused)
         return replace(dag, is_paused=paused)
-

@@ -47,8 +47,16 @@ RUN_SORTS: dict[str, tuple[str | None, str | None]] = {
     "end_date": (None, "END_TIME_DESC"),
 }
 AIRFLOW_RUN_ORDER_KEYS = (
-    "id", "state", "dag_id", "execution_date", "dag_run_id", "start_date", "end_date",
-    "updated_at", "external_trigger", "conf",
+    "id",
+    "state",
+    "dag_id",
+    "execution_date",
+    "dag_run_id",
+    "start_date",
+    "end_date",
+    "updated_at",
+    "external_trigger",
+    "conf",
 )
 
 

@@ -52,8 +52,7 @@ def idempotency_key(deployment_id: UUID, dag_run_id: str) -> str:
 def check_new_dag_run_id(dag_run_id: str) -> None:
     if not ALLOWED_RUN_ID.match(dag_run_id):
         raise BadRequest(
-            f"The provided run ID '{dag_run_id}' is invalid. It does not match the pattern "
-            f"'{ALLOWED_RUN_ID.pattern}'"
+            f"The provided run ID '{dag_run_id}' is invalid. It does not match the pattern '{ALLOWED_RUN_ID.pattern}'"
         )
     if dag_run_id.startswith((SCHEDULED_PREFIX, PREFECT_PREFIX)):
         raise BadRequest(

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 DAG_RUN_STATES = ("queued", "running", "success", "failed")
 PREFECT_STATE_TYPES = (
-    "SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING", "COMPLETED", "FAILED", "CRASHED", "CANCELLED",
+    "SCHEDULED",
+    "PENDING",
+    "RUNNING",
+    "PAUSED",
+    "CANCELLING",
+    "COMPLETED",
+    "FAILED",
+    "CRASHED",
+    "CANCELLED",
 )
 FINISHED_PREFECT_TYPES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "mappings" / "states.toml"

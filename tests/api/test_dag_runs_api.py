@@ -3,12 +3,13 @@
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
+from conftest import AUTH, ETL, HELLO
 
 from app import create_app
-from conftest import AUTH, ETL, HELLO
 
 
 def new_id(prefix: str = "run") -> str:
@@ -134,7 +135,8 @@ def test_list_filter_and_page_runs(api):
     for index, run_id in enumerate(run_ids):
         when = (base + timedelta(minutes=index)).isoformat()
         assert api.post(f"/dags/{HELLO}/dagRuns", json={"dag_run_id": run_id, "logical_date": when}).status_code == 200
-    window = f"execution_date_gte={base.isoformat().replace('+', '%2B')}&execution_date_lte={(base + timedelta(minutes=2)).isoformat().replace('+', '%2B')}"
+    first, last = (quote(when.isoformat()) for when in (base, base + timedelta(minutes=2)))
+    window = f"execution_date_gte={first}&execution_date_lte={last}"
     body = api.get(f"/dags/{HELLO}/dagRuns?{window}").get_json()
     assert [run["dag_run_id"] for run in body["dag_runs"]] == run_ids and body["total_entries"] == 3
     newest_first = api.get(f"/dags/{HELLO}/dagRuns?{window}&order_by=-execution_date").get_json()["dag_runs"]
@@ -142,7 +144,10 @@ def test_list_filter_and_page_runs(api):
     paged = [api.get(f"/dags/{HELLO}/dagRuns?{window}&limit=1&offset={offset}").get_json() for offset in range(3)]
     assert [page["dag_runs"][0]["dag_run_id"] for page in paged] == run_ids
     assert all(page["total_entries"] == 3 for page in paged)
-    assert api.get(f"/dags/{HELLO}/dagRuns?{window}&limit=2&offset=1").get_json()["dag_runs"][0]["dag_run_id"] == run_ids[1]
+    assert (
+        api.get(f"/dags/{HELLO}/dagRuns?{window}&limit=2&offset=1").get_json()["dag_runs"][0]["dag_run_id"]
+        == run_ids[1]
+    )
 
 
 def test_filter_by_state(api):
@@ -156,8 +161,12 @@ def test_filter_by_state(api):
 
 def test_all_dags_and_the_batch_form(api):
     every = api.get("/dags/~/dagRuns?limit=100").get_json()
-    assert {run["dag_id"] for run in every["dag_runs"]} <= {ETL, HELLO} and every["total_entries"] >= len(every["dag_runs"])
-    batch = api.post("/dags/~/dagRuns/list", json={"dag_ids": [ETL, HELLO], "page_limit": 5, "order_by": "-execution_date"})
+    assert {run["dag_id"] for run in every["dag_runs"]} <= {ETL, HELLO} and every["total_entries"] >= len(
+        every["dag_runs"]
+    )
+    batch = api.post(
+        "/dags/~/dagRuns/list", json={"dag_ids": [ETL, HELLO], "page_limit": 5, "order_by": "-execution_date"}
+    )
     assert batch.status_code == 200 and len(batch.get_json()["dag_runs"]) <= 5
     assert batch.get_json()["total_entries"] == every["total_entries"]
     only_etl = api.post("/dags/~/dagRuns/list", json={"dag_ids": [ETL], "states": ["success", "failed"]}).get_json()
@@ -172,8 +181,16 @@ def test_unknown_dag_has_no_runs_as_in_airflow_2(api):
 
 @pytest.mark.parametrize(
     "query",
-    ["order_by=state", "order_by=nonsense", "limit=-1", "offset=-2", "limit=ten", "updated_at_gte=2024-01-01T00:00:00Z",
-     "start_date_gte=yesterday", "colour=blue"],
+    [
+        "order_by=state",
+        "order_by=nonsense",
+        "limit=-1",
+        "offset=-2",
+        "limit=ten",
+        "updated_at_gte=2024-01-01T00:00:00Z",
+        "start_date_gte=yesterday",
+        "colour=blue",
+    ],
 )
 def test_bad_run_queries_are_400(api, query):
     response = api.get(f"/dags/{ETL}/dagRuns?{query}")
@@ -225,7 +242,10 @@ def test_marking_success(api):
     assert api.patch(f"/dags/{ETL}/dagRuns/{run_id}", json={"state": "success"}).get_json()["state"] == "success"
 
 
-@pytest.mark.parametrize("dag_run_id", ["nope", "scheduled__2020-01-01T00:00:00+00:00", "prefect__00000000-0000-0000-0000-000000000000", "prefect__x"])
+@pytest.mark.parametrize(
+    "dag_run_id",
+    ["nope", "scheduled__2020-01-01T00:00:00+00:00", "prefect__00000000-0000-0000-0000-000000000000", "prefect__x"],
+)
 def test_unknown_run_is_404(api, dag_run_id):
     response = api.get(f"/dags/{ETL}/dagRuns/{dag_run_id}")
     assert response.status_code == 404 and response.get_json()["title"] == "DAGRun not found"
@@ -242,9 +262,13 @@ def test_a_page_across_dags_learns_deployment_names_once(api, prefect_calls):
 def test_upstream_call_budget(api, prefect_calls):
     run_id = api.post(f"/dags/{HELLO}/dagRuns", json={}).get_json()["dag_run_id"]
     api.get("/dags")  # a replica learns the deployments' names (fixed for their ids) once
-    for path in (f"/dags/{HELLO}/dagRuns?limit=100", f"/dags/{HELLO}/dagRuns?limit=1&offset=1",
-                 f"/dags/{HELLO}/dagRuns?limit=3&offset=4&state=success", "/dags/~/dagRuns?limit=100",
-                 "/dags/~/dagRuns?limit=7&offset=3"):
+    for path in (
+        f"/dags/{HELLO}/dagRuns?limit=100",
+        f"/dags/{HELLO}/dagRuns?limit=1&offset=1",
+        f"/dags/{HELLO}/dagRuns?limit=3&offset=4&state=success",
+        "/dags/~/dagRuns?limit=100",
+        "/dags/~/dagRuns?limit=7&offset=3",
+    ):
         prefect_calls.reset()
         assert api.get(path).status_code == 200
         assert len(prefect_calls.calls) <= 2, (path, prefect_calls.calls)

@@ -1,7 +1,6 @@
 """DAG operations against the real Prefect server."""
 
 import pytest
-
 from conftest import ETL, HELLO
 
 

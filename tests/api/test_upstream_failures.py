@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from conftest import PASSWORD, REPO, ApiClient
+from support.airflow_spec import ValidatingMiddleware, default_validator
 
 from app import create_app
 from app.settings import Settings
-from conftest import PASSWORD, REPO, ApiClient
-from support.airflow_spec import ValidatingMiddleware, default_validator
 
 API_KEY = "pnu_topsecret"
 RETRIES = 2
@@ -200,8 +200,19 @@ def test_prefect_recovering_within_the_retries_is_200(api, prefect):
         (httpx.Response(200), 502),
     ],
     ids=[
-        "read-timeout", "connect-timeout", "connect-error", "protocol-error", "500", "html", "422",
-        "wrong-items", "object", "empty-object", "null", "number", "empty-body",
+        "read-timeout",
+        "connect-timeout",
+        "connect-error",
+        "protocol-error",
+        "500",
+        "html",
+        "422",
+        "wrong-items",
+        "object",
+        "empty-object",
+        "null",
+        "number",
+        "empty-body",
     ],
 )
 def test_upstream_failure_is_mapped(api, prefect, answer, status):

@@ -23,7 +23,6 @@ from airflow_client.client.model.dag_state import DagState
 from airflow_client.client.model.list_dag_runs_form import ListDagRunsForm
 from airflow_client.client.model.set_dag_run_note import SetDagRunNote
 from airflow_client.client.model.update_dag_run_state import UpdateDagRunState
-
 from conftest import ETL, HELLO, PASSWORD
 
 
@@ -109,7 +108,9 @@ def test_run_lists_filter_order_and_batch(runs):
         order_by="-execution_date",
     )
     assert [each.dag_run_id for each in window.dag_runs] == [run.dag_run_id] and window.total_entries == 1
-    batch = runs.get_dag_runs_batch(ListDagRunsForm(dag_ids=[HELLO, ETL], page_limit=3, states=["success", "failed", "queued", "running"]))
+    batch = runs.get_dag_runs_batch(
+        ListDagRunsForm(dag_ids=[HELLO, ETL], page_limit=3, states=["success", "failed", "queued", "running"])
+    )
     assert len(batch.dag_runs) <= 3 and batch.total_entries >= 1
     every = runs.get_dag_runs("~", limit=5)
     assert {each.dag_id for each in every.dag_runs} <= {HELLO, ETL}

@@ -16,8 +16,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -70,21 +71,31 @@ def ensure_cached_spec() -> Path:
         return path
     spec_bytes = _fetch_spec_from_wheel()
     if _sha256(spec_bytes) != SPEC_SHA256:
-        raise RuntimeError(f"{SPEC_MEMBER} from apache-airflow=={AIRFLOW_VERSION} "
-                           f"does not have the pinned sha256 {SPEC_SHA256}")
+        raise RuntimeError(
+            f"{SPEC_MEMBER} from apache-airflow=={AIRFLOW_VERSION} does not have the pinned sha256 {SPEC_SHA256}"
+        )
     _write_atomically(path, spec_bytes)
     return path
 
 
 def _fetch_spec_from_wheel() -> bytes:
     with tempfile.TemporaryDirectory(prefix="airflow-wheel-") as download_dir:
-        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                   "--disable-pip-version-check", "--only-binary=:all:",
-                   f"apache-airflow=={AIRFLOW_VERSION}", "-d", download_dir]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            f"apache-airflow=={AIRFLOW_VERSION}",
+            "-d",
+            download_dir,
+        ]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"could not download apache-airflow=={AIRFLOW_VERSION}:\n"
-                               f"{result.stderr.strip()}")
+            raise RuntimeError(f"could not download apache-airflow=={AIRFLOW_VERSION}:\n{result.stderr.strip()}")
         (wheel,) = Path(download_dir).glob("apache_airflow-*.whl")
         with zipfile.ZipFile(wheel) as archive:
             return archive.read(SPEC_MEMBER)
@@ -94,8 +105,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     # A rename within one directory is atomic, so a concurrent or aborted run
     # sees either no file or a complete one, never half of one.
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                     suffix=".tmp", delete=False) as partial:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as partial:
         partial.write(data)
     os.chmod(partial.name, 0o644)  # mkstemp's 0600 would lock out other users of a shared cache
     try:
@@ -122,15 +132,19 @@ def _null_allowed_when_nullable(keyword: Callable) -> Callable:
         if instance is None and schema.get("nullable") is True:
             return
         yield from keyword(validator, value, instance, schema)
+
     return check
 
 
 # Response validation is the "read" context: readOnly fields are expected,
 # writeOnly fields (passwords) must not appear and need not be present.
-ResponseSchemaValidator = extend(OAS30ReadValidator, {
-    keyword: _null_allowed_when_nullable(OAS30ReadValidator.VALIDATORS[keyword])
-    for keyword in ("$ref", "allOf", "anyOf", "oneOf", "enum")
-})
+ResponseSchemaValidator = extend(
+    OAS30ReadValidator,
+    {
+        keyword: _null_allowed_when_nullable(OAS30ReadValidator.VALIDATORS[keyword])
+        for keyword in ("$ref", "allOf", "anyOf", "oneOf", "enum")
+    },
+)
 
 
 def _response_format_checker() -> FormatChecker:
@@ -160,8 +174,13 @@ def _describe(error: ValidationError) -> str:
 
 #: Undeclared error statuses -> the spec's shared error response for them.
 ERROR_RESPONSES = {
-    400: "BadRequest", 401: "Unauthenticated", 403: "PermissionDenied", 404: "NotFound",
-    405: "MethodNotAllowed", 406: "NotAcceptable", 409: "AlreadyExists",
+    400: "BadRequest",
+    401: "Unauthenticated",
+    403: "PermissionDenied",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    409: "AlreadyExists",
 }
 
 
@@ -173,16 +192,17 @@ class SpecValidator:
         self._registry = Registry().with_resource(SPEC_URI, Resource.opaque(spec))
         self._format_checker = _response_format_checker()
         self._schema_validators: dict[str, Any] = {}  # by schema pointer
-        self._templates = [(template, template.strip("/").split("/"))
-                           for template in spec["paths"]]
+        self._templates = [(template, template.strip("/").split("/")) for template in spec["paths"]]
 
     def operation_for(self, method: str, path: str) -> tuple[str, str] | None:
         """(operationId, path template) serving `method path`, or None."""
         method = method.lower()
         segments = _path_segments(path)
-        candidates = [(template, parts) for template, parts in self._templates
-                      if method in self.spec["paths"][template]
-                      and _matches(parts, segments)]
+        candidates = [
+            (template, parts)
+            for template, parts in self._templates
+            if method in self.spec["paths"][template] and _matches(parts, segments)
+        ]
         if not candidates:
             return None
         # Like Flask's router: a literal segment beats a parameter, leftmost
@@ -190,8 +210,7 @@ class SpecValidator:
         template, _ = max(candidates, key=lambda c: [not _is_param(p) for p in c[1]])
         return self.spec["paths"][template][method]["operationId"], template
 
-    def validate(self, method: str, path: str, status: int, content_type: str | None,
-                 body: bytes) -> list[str]:
+    def validate(self, method: str, path: str, status: int, content_type: str | None, body: bytes) -> list[str]:
         """Problems with this response; an empty list means it conforms."""
         match = self.operation_for(method, path)
         if match is None:
@@ -204,8 +223,7 @@ class SpecValidator:
         pointer, response = declared
         label = f"{operation_id} {status}"
         if not response.get("content"):
-            return [] if not body else [
-                f"{label}: declares no content, but the body has {len(body)} bytes"]
+            return [] if not body else [f"{label}: declares no content, but the body has {len(body)} bytes"]
         problems = self._content_problems(pointer, response["content"], content_type, body)
         # dict.fromkeys: the library reports a null twice (not nullable, wrong type).
         return [f"{label}: {problem}" for problem in dict.fromkeys(problems)]
@@ -215,8 +233,7 @@ class SpecValidator:
     def _operation(self, template: str, method: str) -> dict:
         return self.spec["paths"][template][method.lower()]
 
-    def _declared_response(self, template: str, method: str,
-                           status: int) -> tuple[str, dict] | None:
+    def _declared_response(self, template: str, method: str, status: int) -> tuple[str, dict] | None:
         """JSON pointer and body of the response object covering `status`."""
         responses = self._operation(template, method)["responses"]
         for key in (str(status), f"{status // 100}XX", "default"):
@@ -239,15 +256,14 @@ class SpecValidator:
     def _resolve_pointer(self, pointer: str) -> Any:
         return self._registry.resolver(SPEC_URI).lookup("#" + pointer).contents
 
-    def _content_problems(self, response_pointer: str, content: dict,
-                          content_type: str | None, body: bytes) -> Iterable[str]:
+    def _content_problems(
+        self, response_pointer: str, content: dict, content_type: str | None, body: bytes
+    ) -> Iterable[str]:
         actual = _media_type(content_type)
-        wire_types = {_wire_media_type(declared, media): declared
-                      for declared, media in content.items()}
+        wire_types = {_wire_media_type(declared, media): declared for declared, media in content.items()}
         declared = wire_types.get(actual)
         if declared is None:
-            yield (f"content type {content_type or '(none)'!r} is not the declared "
-                   f"{' or '.join(sorted(wire_types))}")
+            yield (f"content type {content_type or '(none)'!r} is not the declared {' or '.join(sorted(wire_types))}")
             # Still check a JSON body against the JSON schema: more to go on.
             json_declared = [d for d in content if _is_json(d)]
             if not (_is_json(actual) and json_declared):
@@ -269,8 +285,8 @@ class SpecValidator:
             # Point at the schema inside the whole spec, so every "#/components/..."
             # $ref in it (and in discriminator mappings) resolves against the spec.
             self._schema_validators[schema_pointer] = ResponseSchemaValidator(
-                {"$ref": f"{SPEC_URI}#{schema_pointer}"},
-                registry=self._registry, format_checker=self._format_checker)
+                {"$ref": f"{SPEC_URI}#{schema_pointer}"}, registry=self._registry, format_checker=self._format_checker
+            )
         return self._schema_validators[schema_pointer]
 
 
@@ -298,7 +314,7 @@ def _pointer(*parts: str, base: str = "") -> str:
 def _path_segments(path: str) -> list[str]:
     path = urlsplit(path).path  # tolerate a query string or an absolute URI
     if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-        path = path[len(API_PREFIX):]
+        path = path[len(API_PREFIX) :]
     # Split before decoding: an encoded "%2F" stays inside its segment. A
     # trailing slash leaves an empty segment, which no template matches (as in
     # Airflow, where /dags/ is a 404).
@@ -312,7 +328,8 @@ def _is_param(part: str) -> bool:
 def _matches(template_parts: list[str], segments: list[str]) -> bool:
     return len(template_parts) == len(segments) and all(
         segment != "" if _is_param(part) else segment == part
-        for part, segment in zip(template_parts, segments))
+        for part, segment in zip(template_parts, segments, strict=True)
+    )
 
 
 @functools.cache
@@ -414,8 +431,11 @@ def assert_valid(response, validator: SpecValidator | None = None) -> None:
     validator = validator or default_validator()
     request = response.request
     path = _raw_request_path(request.environ)  # same as request.path, but %2F intact
-    problems = validator.validate(request.method, path, response.status_code,
-                                  response.content_type, response.get_data())
+    problems = validator.validate(
+        request.method, path, response.status_code, response.content_type, response.get_data()
+    )
     if problems:
-        raise AssertionError(f"{request.method} {path} -> {response.status_code} "
-                             "does not match the Airflow spec:\n  " + "\n  ".join(problems))
+        raise AssertionError(
+            f"{request.method} {path} -> {response.status_code} "
+            "does not match the Airflow spec:\n  " + "\n  ".join(problems)
+        )

@@ -62,8 +62,14 @@ def test_explicit_entry_replaces_the_automatic_id():
     [
         ([{"dag_id": "bad id", "flow": "f", "deployment": "d"}], "not a valid Airflow dag_id"),
         ([{"dag_id": "x" * 251, "flow": "f", "deployment": "d"}], "not a valid Airflow dag_id"),
-        ([{"dag_id": "a", "flow": "f", "deployment": "d"}, {"dag_id": "a", "flow": "g", "deployment": "d"}], "mapped twice"),
-        ([{"dag_id": "a", "flow": "f", "deployment": "d"}, {"dag_id": "b", "flow": "f", "deployment": "d"}], "mapped twice"),
+        (
+            [{"dag_id": "a", "flow": "f", "deployment": "d"}, {"dag_id": "a", "flow": "g", "deployment": "d"}],
+            "mapped twice",
+        ),
+        (
+            [{"dag_id": "a", "flow": "f", "deployment": "d"}, {"dag_id": "b", "flow": "f", "deployment": "d"}],
+            "mapped twice",
+        ),
         ([{"dag_id": "other.flow", "flow": "f", "deployment": "d"}], "automatic dag_id of deployment 'other/flow'"),
         ([{"dag_id": "a", "flow": "f"}], "'deployment' must be a non-empty string"),
         ([{"dag_id": "a", "flow": "f", "deployment": "d", "colour": "red"}], "unknown key"),

@@ -82,7 +82,12 @@ def test_deployment_as_dag():
     assert dag.fileloc == "app/demo/flows.py" and dag.file_token == str(DEPLOYMENT.id)
     assert dag.max_active_runs == 2 and dag.next_dagrun == datetime(2026, 11, 23, 6, tzinfo=UTC)
     assert dag.params == {
-        "rows": {"__class": "airflow.models.param.Param", "value": 3, "description": None, "schema": {"type": "integer"}}
+        "rows": {
+            "__class": "airflow.models.param.Param",
+            "value": 3,
+            "description": None,
+            "schema": {"type": "integer"},
+        }
     }
 
 
@@ -94,9 +99,14 @@ def test_unmapped_deployment_gets_its_automatic_id():
 @pytest.mark.parametrize(
     ("dag_id", "pattern", "matches"),
     [
-        ("example_etl", "etl", True), ("example_etl", "ETL", True), ("example_etl", "~", True),
-        ("example_etl", None, True), ("example_etl", "ex%etl", True), ("hello.hourly", "hello_hourly", True),
-        ("example_etl", "hello", False), ("a.b", "a.c", False),
+        ("example_etl", "etl", True),
+        ("example_etl", "ETL", True),
+        ("example_etl", "~", True),
+        ("example_etl", None, True),
+        ("example_etl", "ex%etl", True),
+        ("hello.hourly", "hello_hourly", True),
+        ("example_etl", "hello", False),
+        ("a.b", "a.c", False),
     ],
 )
 def test_dag_id_pattern_is_airflows_ilike(dag_id, pattern, matches):

@@ -9,7 +9,9 @@ from app.translate.dates import format_datetime, parse_body_datetime, parse_quer
 from app.translate.paging import CoveringPage, Page, check_limit, check_offset, covering_page
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, 100), (0, 100), (1, 1), (50, 50), (100, 100), (101, 100), (10**6, 100)])
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, 100), (0, 100), (1, 1), (50, 50), (100, 100), (101, 100), (10**6, 100)]
+)
 def test_check_limit(given, expected):
     assert check_limit(given, maximum=100, fallback=100) == expected
 

@@ -19,9 +19,16 @@ RUN_ID = UUID("2b3e6974-0cd1-425c-b08a-e82cd47c49c3")
 @pytest.mark.parametrize(
     ("prefect", "airflow"),
     [
-        ("SCHEDULED", "queued"), ("PENDING", "queued"), ("RUNNING", "running"), ("PAUSED", "running"),
-        ("CANCELLING", "running"), ("COMPLETED", "success"), ("FAILED", "failed"), ("CRASHED", "failed"),
-        ("CANCELLED", "failed"), (None, "queued"),
+        ("SCHEDULED", "queued"),
+        ("PENDING", "queued"),
+        ("RUNNING", "running"),
+        ("PAUSED", "running"),
+        ("CANCELLING", "running"),
+        ("COMPLETED", "success"),
+        ("FAILED", "failed"),
+        ("CRASHED", "failed"),
+        ("CANCELLED", "failed"),
+        (None, "queued"),
     ],
 )
 def test_every_prefect_state_type_reads_as_one_airflow_state(prefect, airflow):
@@ -40,7 +47,9 @@ def test_marking_failed_cancels_an_unfinished_run_and_relabels_a_finished_one():
     assert STATES.target_state("failed", unfinished=False)["type"] == "FAILED"
     assert STATES.target_state("success", unfinished=True)["type"] == "COMPLETED"
     assert STATES.target_state("queued", unfinished=False) == {
-        "type": "SCHEDULED", "name": "AwaitingRetry", "message": "Queued again through the Airflow API",
+        "type": "SCHEDULED",
+        "name": "AwaitingRetry",
+        "message": "Queued again through the Airflow API",
     }
 
 
@@ -77,7 +86,10 @@ def test_dag_run_ids(run, dag_run_id):
             "scheduled__2026-11-23T06:00:00.5+00:00",
             {
                 "tags": {"all_": ["auto-scheduled"]},
-                "expected_start_time": {"after_": "2026-11-23T06:00:00.500000+00:00", "before_": "2026-11-23T06:00:00.500000+00:00"},
+                "expected_start_time": {
+                    "after_": "2026-11-23T06:00:00.500000+00:00",
+                    "before_": "2026-11-23T06:00:00.500000+00:00",
+                },
             },
         ),
         (f"prefect__{RUN_ID}", {"id": {"any_": [str(RUN_ID)]}}),
@@ -102,12 +114,22 @@ def test_idempotency_keys_are_scoped_by_deployment():
 
 def test_flow_run_as_dag_run():
     run = _run(
-        name="r1", tags=["airflow-bridge"], parameters={"fail": True}, labels={"airflow.note": "hi"},
-        state={"type": "FAILED", "name": "Failed"}, expected_start_time="2026-01-01T00:00:00Z",
-        start_time="2026-01-01T00:00:01Z", end_time="2026-01-01T00:00:02Z",
+        name="r1",
+        tags=["airflow-bridge"],
+        parameters={"fail": True},
+        labels={"airflow.note": "hi"},
+        state={"type": "FAILED", "name": "Failed"},
+        expected_start_time="2026-01-01T00:00:00Z",
+        start_time="2026-01-01T00:00:01Z",
+        end_time="2026-01-01T00:00:02Z",
     )
     dag_run = flow_run_to_dag_run(run, "example_etl", STATES)
-    assert (dag_run.dag_run_id, dag_run.dag_id, dag_run.state, dag_run.run_type) == ("r1", "example_etl", "failed", "manual")
+    assert (dag_run.dag_run_id, dag_run.dag_id, dag_run.state, dag_run.run_type) == (
+        "r1",
+        "example_etl",
+        "failed",
+        "manual",
+    )
     assert dag_run.external_trigger is True and dag_run.conf == {"fail": True} and dag_run.note == "hi"
     assert dag_run.logical_date == datetime(2026, 1, 1, tzinfo=UTC)
 

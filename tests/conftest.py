@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 from flask import Flask
-from support.airflow_spec import ValidatingMiddleware, default_validator
-from support.prefect_stack import Stack, start_stack
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.settings import Settings
+from support.airflow_spec import ValidatingMiddleware, default_validator
+from support.prefect_stack import Stack, start_stack
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password"

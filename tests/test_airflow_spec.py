@@ -5,6 +5,7 @@ import json
 
 import flask
 import pytest
+
 from support import airflow_spec
 from support.airflow_spec import SpecValidator, ValidatingMiddleware, assert_valid, default_validator, load_v1_spec
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.prefect_stack import create_flow_run, start_stack, wait_for_flow_run
 
 from app.embedded import REPO_ROOT, ManagedProcess
+from support.prefect_stack import create_flow_run, start_stack, wait_for_flow_run
 
 
 def test_stack_runs_demo_flows_and_stops_cleanly(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import AUTH, ETL, HELLO
 
 from app import create_app
+from conftest import AUTH, ETL, HELLO
 
 
 def new_id(prefix: str = "run") -> str:

@@ -1,6 +1,7 @@
 """DAG operations against the real Prefect server."""
 
 import pytest
+
 from conftest import ETL, HELLO
 
 

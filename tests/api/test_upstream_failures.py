@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import PASSWORD, REPO, ApiClient
-from support.airflow_spec import ValidatingMiddleware, default_validator
 
 from app import create_app
 from app.settings import Settings
+from conftest import PASSWORD, REPO, ApiClient
+from support.airflow_spec import ValidatingMiddleware, default_validator
 
 API_KEY = "pnu_topsecret"
 RETRIES = 2

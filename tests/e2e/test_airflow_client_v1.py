@@ -23,6 +23,7 @@ from airflow_client.client.model.dag_state import DagState
 from airflow_client.client.model.list_dag_runs_form import ListDagRunsForm
 from airflow_client.client.model.set_dag_run_note import SetDagRunNote
 from airflow_client.client.model.update_dag_run_state import UpdateDagRunState
+
 from conftest import ETL, HELLO, PASSWORD
 
 

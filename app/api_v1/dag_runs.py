@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
-from app.api_v1.params import PAGING, Query, json_body, reject_unknown_keys
+from app.api_v1.params import PAGING, Body, Query
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dag_runs import Trigger
-from app.translate.dag_runs import DateRange, RunQuery, check_states
-from app.translate.dates import parse_body_datetime
+from app.translate.dag_runs import RunQuery, check_states
 from app.translate.paging import Page, check_offset
 from app.translate.states import DAG_RUN_STATES
 
@@ -59,22 +56,21 @@ def get_dag_runs(dag_id: str):
 def get_dag_runs_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
-    body = json_body()
     date_keys = [f"{name}_{bound}" for name in RUN_DATE_FILTERS for bound in ("gte", "lte")]
-    reject_unknown_keys(body, ["order_by", "page_offset", "page_limit", "dag_ids", "states", *date_keys])
-    page = Page(offset=check_offset(_integer(body, "page_offset", 0)), limit=_integer(body, "page_limit", 100))
+    body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *date_keys])
+    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
     if page.limit < 1:
         raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
     run_query = RunQuery(
-        states=check_states(_strings(body, "states"), DAG_RUN_STATES),
-        execution_date=_body_range(body, "execution_date"),
-        start_date=_body_range(body, "start_date"),
-        end_date=_body_range(body, "end_date"),
-        order_by=_string(body, "order_by") or "id",
+        states=check_states(body.texts("states"), DAG_RUN_STATES),
+        execution_date=body.date_range("execution_date"),
+        start_date=body.date_range("start_date"),
+        end_date=body.date_range("end_date"),
+        order_by=body.text("order_by") or "id",
     )
     # updated_at_* are read and validated but, as in Airflow 2.10, not applied.
-    _body_range(body, "updated_at")
-    dag_ids = _strings(body, "dag_ids") or None
+    body.date_range("updated_at")
+    dag_ids = body.texts("dag_ids") or None
     found = current_bridge().dag_runs.list_runs(dag_ids, run_query, page)
     return jsonify({"dag_runs": [serialize.dag_run(run) for run in found.runs], "total_entries": found.total})
 
@@ -82,9 +78,7 @@ def get_dag_runs_batch():
 @blueprint.post("/dags/<dag_id>/dagRuns")
 def post_dag_run(dag_id: str):
     Query([])
-    body = json_body()
-    reject_unknown_keys(body, TRIGGER_KEYS)
-    run = current_bridge().dag_runs.trigger(dag_id, _trigger(body))
+    run = current_bridge().dag_runs.trigger(dag_id, _trigger(Body(TRIGGER_KEYS)))
     return jsonify(serialize.dag_run(run))
 
 
@@ -98,9 +92,7 @@ def get_dag_run(dag_id: str, dag_run_id: str):
 @blueprint.patch("/dags/<dag_id>/dagRuns/<dag_run_id>")
 def update_dag_run_state(dag_id: str, dag_run_id: str):
     Query([])
-    body = json_body()
-    reject_unknown_keys(body, ["state"])
-    state = body.get("state")
+    state = Body(["state"]).text("state")
     if state not in PATCHABLE_STATES:
         raise BadRequest(f"'{state}' is not one of {list(PATCHABLE_STATES)} - 'state'")
     run = current_bridge().dag_runs.set_state(dag_id, dag_run_id, state)
@@ -122,11 +114,7 @@ def clear_dag_run(dag_id: str, dag_run_id: str):
     run lists none yet: the run itself is what a clear re-runs.
     """
     Query([])
-    body = json_body()
-    reject_unknown_keys(body, ["dry_run"])
-    dry_run = body.get("dry_run", True)
-    if not isinstance(dry_run, bool):
-        raise BadRequest(f"{dry_run!r} is not of type 'boolean' - 'dry_run'")
+    dry_run = Body(["dry_run"]).boolean("dry_run", True)
     runs = current_bridge().dag_runs
     if dry_run:
         runs.get_run(dag_id, dag_run_id)
@@ -137,25 +125,20 @@ def clear_dag_run(dag_id: str, dag_run_id: str):
 @blueprint.patch("/dags/<dag_id>/dagRuns/<dag_run_id>/setNote")
 def set_dag_run_note(dag_id: str, dag_run_id: str):
     Query([])
-    body = json_body()
-    reject_unknown_keys(body, ["note"])
-    note = body.get("note")
-    if not isinstance(note, str):
+    note = Body(["note"]).text("note")
+    if note is None:
         raise BadRequest("'note' is required and must be a string")
     run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, note)
     return jsonify(serialize.dag_run(run))
 
 
-def _trigger(body: dict[str, Any]) -> Trigger:
-    logical_date = _body_date(body, "logical_date")
-    execution_date = _body_date(body, "execution_date")
+def _trigger(body: Body) -> Trigger:
+    logical_date = body.date("logical_date")
+    execution_date = body.date("execution_date")
     if logical_date and execution_date and logical_date != execution_date:
-        raise BadRequest(
-            "logical_date conflicts with execution_date",
-            title="Bad Request",
-        )
+        raise BadRequest("logical_date conflicts with execution_date")
     logical_date = logical_date or execution_date
-    interval = (_body_date(body, "data_interval_start"), _body_date(body, "data_interval_end"))
+    interval = (body.date("data_interval_start"), body.date("data_interval_end"))
     if (interval[0] is None) != (interval[1] is None):
         raise BadRequest(
             "{'_schema': ['Both \"data_interval_start\" and \"data_interval_end\" must be specified together']}"
@@ -165,44 +148,9 @@ def _trigger(body: dict[str, Any]) -> Trigger:
             "A data interval cannot be honoured: a Prefect run covers the instant of its logical date, "
             "so data_interval_start and data_interval_end must both equal logical_date"
         )
-    conf = body.get("conf", {})
-    if conf is None:
-        conf = {}
-    if not isinstance(conf, dict):
-        raise BadRequest("{'conf': ['Not a valid mapping type.']}")
     return Trigger(
-        dag_run_id=_string(body, "dag_run_id"),
+        dag_run_id=body.text("dag_run_id"),
         logical_date=logical_date,
-        conf=conf,
-        note=_string(body, "note"),
+        conf=body.mapping("conf"),
+        note=body.text("note"),
     )
-
-
-def _body_date(body: dict[str, Any], name: str):
-    value = body.get(name)
-    return None if value is None else parse_body_datetime(name, value)
-
-
-def _body_range(body: dict[str, Any], prefix: str) -> DateRange:
-    return DateRange(gte=_body_date(body, f"{prefix}_gte"), lte=_body_date(body, f"{prefix}_lte"))
-
-
-def _string(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{{'{name}': ['Not a valid string.']}}")
-    return value
-
-
-def _strings(body: dict[str, Any], name: str) -> list[str]:
-    value = body.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(each, str) for each in value):
-        raise BadRequest(f"{{'{name}': ['Not a valid list of strings.']}}")
-    return value
-
-
-def _integer(body: dict[str, Any], name: str, default: int) -> int:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"{{'{name}': ['Not a valid integer.']}}")
-    return value

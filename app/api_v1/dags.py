@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
-from app.api_v1.params import PAGING, Query, json_body, reject_unknown_keys
+from app.api_v1.params import PAGING, Body, Query
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dags import DagQuery
@@ -84,10 +84,10 @@ def _requested_pause(query: Query) -> bool:
     update_mask = query.texts("update_mask")
     if update_mask and update_mask != ["is_paused"]:
         raise BadRequest("Only `is_paused` field can be updated through the REST API")
-    body = json_body()
-    if not update_mask:
-        reject_unknown_keys(body, ["is_paused"])
-    paused = body.get("is_paused")
+    # With an update mask Airflow reads only the masked field; without one,
+    # the body is a DAG of which only is_paused may be given.
+    body = Body(None if update_mask else ["is_paused"])
+    paused = body.data.get("is_paused")
     if not isinstance(paused, bool):
         raise BadRequest("'is_paused' is required and must be a boolean")
     return paused

@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest as WerkzeugBadRequest
 
 from app.errors import BadRequest
 from app.translate.dag_runs import DateRange
-from app.translate.dates import parse_query_datetime
+from app.translate.dates import parse_body_datetime, parse_query_datetime
 from app.translate.paging import Page, check_limit, check_offset
 
 PAGING = ("limit", "offset")
@@ -71,18 +71,60 @@ class Query:
         )
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object body; anything else is Airflow's 400."""
-    try:
-        body = request.get_json(force=True, silent=False)
-    except WerkzeugBadRequest:
-        raise BadRequest("Request body is not valid JSON", title="Bad Request") from None
-    if not isinstance(body, dict):
-        raise BadRequest(f"{body!r} is not of type 'object'")
-    return body
+class Body:
+    """The request's JSON object body, checked against the keys an operation takes.
+
+    Airflow loads bodies with marshmallow schemas: a key the schema does not
+    know, or a value of the wrong type, is a 400 naming the key.
+    """
+
+    def __init__(self, allowed: Iterable[str] | None) -> None:
+        """`allowed`: the keys the operation takes; None when it reads some and ignores the rest."""
+        try:
+            data = request.get_json(force=True, silent=False)
+        except WerkzeugBadRequest:
+            raise BadRequest("Request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest(f"{data!r} is not of type 'object'")
+        unknown = sorted(set(data) - set(allowed)) if allowed is not None else []
+        if unknown:
+            raise BadRequest(str({key: ["Unknown field."] for key in unknown}))
+        self.data = data
+
+    def text(self, name: str) -> str | None:
+        return self._typed(name, None, str, "string")
+
+    def texts(self, name: str) -> list[str]:
+        value = self._typed(name, [], list, "list")
+        if not all(isinstance(each, str) for each in value):
+            raise _invalid(name, "list of strings")
+        return value
+
+    def integer(self, name: str, default: int) -> int:
+        return self._typed(name, default, int, "integer")
+
+    def boolean(self, name: str, default: bool) -> bool:
+        return self._typed(name, default, bool, "boolean")
+
+    def mapping(self, name: str) -> dict[str, Any]:
+        return self._typed(name, {}, dict, "mapping type")
+
+    def date(self, name: str) -> datetime | None:
+        value = self.data.get(name)
+        return None if value is None else parse_body_datetime(name, value)
+
+    def date_range(self, prefix: str) -> DateRange:
+        return DateRange(gte=self.date(f"{prefix}_gte"), lte=self.date(f"{prefix}_lte"))
+
+    def _typed(self, name: str, default: Any, kind: type, word: str) -> Any:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        # bool is an int in Python, but not in JSON: `true` is no page size.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise _invalid(name, word)
+        return value
 
 
-def reject_unknown_keys(body: dict[str, Any], allowed: Iterable[str]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise BadRequest(str({key: ["Unknown field."] for key in unknown}))
+def _invalid(name: str, word: str) -> BadRequest:
+    return BadRequest(f"{{'{name}': ['Not a valid {word}.']}}")

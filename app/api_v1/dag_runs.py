@@ -17,6 +17,7 @@ blueprint = Blueprint("dag_runs", __name__)
 
 ALL_DAGS = "~"
 RUN_DATE_FILTERS = ("execution_date", "start_date", "end_date", "updated_at")
+RUN_DATE_PARAMS = tuple(f"{name}_{bound}" for name in RUN_DATE_FILTERS for bound in ("gte", "lte"))
 TRIGGER_KEYS = (
     "dag_run_id",
     "logical_date",
@@ -31,8 +32,7 @@ PATCHABLE_STATES = ("success", "failed", "queued")
 
 @blueprint.get("/dags/<dag_id>/dagRuns")
 def get_dag_runs(dag_id: str):
-    date_params = [f"{name}_{bound}" for name in RUN_DATE_FILTERS for bound in ("gte", "lte")]
-    query = Query([*PAGING, *date_params, "state", "order_by", "fields"])
+    query = Query([*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields"])
     if query.text("updated_at_gte") or query.text("updated_at_lte"):
         raise BadRequest(
             "updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time"
@@ -56,8 +56,7 @@ def get_dag_runs(dag_id: str):
 def get_dag_runs_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
-    date_keys = [f"{name}_{bound}" for name in RUN_DATE_FILTERS for bound in ("gte", "lte")]
-    body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *date_keys])
+    body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS])
     page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
     if page.limit < 1:
         raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")

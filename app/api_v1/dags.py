@@ -86,8 +86,7 @@ def _requested_pause(query: Query) -> bool:
         raise BadRequest("Only `is_paused` field can be updated through the REST API")
     # With an update mask Airflow reads only the masked field; without one,
     # the body is a DAG of which only is_paused may be given.
-    body = Body(None if update_mask else ["is_paused"])
-    paused = body.data.get("is_paused")
-    if not isinstance(paused, bool):
-        raise BadRequest("'is_paused' is required and must be a boolean")
+    paused = Body(None if update_mask else ["is_paused"]).boolean("is_paused", None)
+    if paused is None:
+        raise BadRequest("'is_paused' is required")
     return paused

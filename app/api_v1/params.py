@@ -103,7 +103,7 @@ class Body:
     def integer(self, name: str, default: int) -> int:
         return self._typed(name, default, int, "integer")
 
-    def boolean(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool | None) -> bool | None:
         return self._typed(name, default, bool, "boolean")
 
     def mapping(self, name: str) -> dict[str, Any]:

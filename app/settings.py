@@ -47,7 +47,7 @@ class Settings(BaseModel):
     prefect_api_key: SecretStr | None = None
     prefect_timeout: Seconds = 10.0
     prefect_connect_timeout: Seconds = 3.0
-    prefect_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    prefect_retries: Annotated[int, Field(ge=0, le=10)] = 5
     maximum_page_limit: Annotated[int, Field(ge=1)] = 100
     fallback_page_limit: Annotated[int, Field(ge=1)] = 100
     mapping_file: Path | None = None

@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 RETRYABLE_STATUSES = frozenset({429, 503})
-BACKOFF_SECONDS = 0.1
-BACKOFF_CAP_SECONDS = 2.0
+# A busy SQLite-backed Prefect refuses writes (503) for a second or more at a
+# time; with five retries these give it up to ten seconds before the bridge gives up.
+BACKOFF_SECONDS = 0.2
+BACKOFF_CAP_SECONDS = 4.0
 
 
 class Retry(Enum):
@@ -64,7 +66,7 @@ class PrefectClient:
         api_key: str | None = None,
         timeout: float = 10.0,
         connect_timeout: float = 3.0,
-        retries: int = 3,
+        retries: int = 5,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"Accept": "application/json"}

@@ -30,19 +30,9 @@ class Unauthenticated(BridgeError):
     title = "Unauthorized"
 
 
-class PermissionDenied(BridgeError):
-    status = 403
-    title = "Forbidden"
-
-
 class NotFound(BridgeError):
     status = 404
     title = "Not Found"
-
-
-class MethodNotAllowed(BridgeError):
-    status = 405
-    title = "Method Not Allowed"
 
 
 class Conflict(BridgeError):

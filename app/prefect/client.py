@@ -93,9 +93,6 @@ class PrefectClient:
         except UpstreamError:
             return False
 
-    def server_version(self) -> str:
-        return str(self._request("GET", "admin/version"))
-
     # -- flows and deployments ---------------------------------------------
 
     def read_flows(self, flow_ids: Iterable[UUID]) -> list[Flow]:

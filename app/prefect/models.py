@@ -19,8 +19,6 @@ class PrefectModel(BaseModel):
 class State(PrefectModel):
     type: str
     name: str | None = None
-    timestamp: datetime | None = None
-    message: str | None = None
 
 
 class Flow(PrefectModel):
@@ -49,8 +47,6 @@ class Deployment(PrefectModel):
     parameter_openapi_schema: dict[str, Any] | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     concurrency_limit: int | None = None
-    last_polled: datetime | None = None
-    status: str | None = None
 
 
 class FlowRun(PrefectModel):
@@ -70,7 +66,6 @@ class FlowRun(PrefectModel):
     start_time: datetime | None = None
     end_time: datetime | None = None
     auto_scheduled: bool = False
-    run_count: int = 0
 
 
 class FlowRunPage(PrefectModel):
@@ -81,4 +76,3 @@ class FlowRunPage(PrefectModel):
 class SetStateResult(PrefectModel):
     status: str
     state: State | None = None
-    details: dict[str, Any] = Field(default_factory=dict)

@@ -69,10 +69,6 @@ def test_is_healthy(client):
     assert client.is_healthy() is True
 
 
-def test_server_version(client):
-    assert client.server_version() == "3.8.8"
-
-
 def test_read_deployment_by_name(etl):
     assert etl.name == "demo"
     assert set(etl.tags) == {"demo", "etl"}

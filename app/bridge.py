@@ -11,6 +11,7 @@ from app.prefect import PrefectClient
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagService
+from app.services.task_instances import TaskInstanceService
 from app.settings import Settings
 from app.translate.dag_ids import load_mapping
 from app.translate.states import StateTable, load_state_table
@@ -26,6 +27,7 @@ class Bridge:
     dags: DagService
     dag_runs: DagRunService
     states: StateTable
+    task_instances: TaskInstanceService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -40,8 +42,15 @@ class Bridge:
         )
         states = load_state_table()
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
+        dag_runs = DagRunService(prefect, catalog, states)
         return cls(
-            settings, prefect, catalog, DagService(prefect, catalog), DagRunService(prefect, catalog, states), states
+            settings=settings,
+            prefect=prefect,
+            catalog=catalog,
+            dags=DagService(prefect, catalog),
+            dag_runs=dag_runs,
+            states=states,
+            task_instances=TaskInstanceService(prefect, catalog, dag_runs, states),
         )
 
 

@@ -41,7 +41,7 @@ from app.settings import Settings, SettingsError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
 DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "dags.toml"
-DEMO_DEPLOYMENTS = ("etl/demo", "hello/hourly")
+DEMO_DEPLOYMENTS = ("etl/demo", "hello/hourly", "fanout/demo")
 
 #: Same directory as the running interpreter, without resolving symlinks:
 #: in a venv, `sys.executable` is a symlink and its target's directory is

@@ -23,13 +23,15 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.settings import Settings
 from support.airflow_spec import ValidatingMiddleware, default_validator
-from support.prefect_stack import Stack, start_stack
+from support.prefect_stack import Stack, create_flow_run, start_stack, wait_for_flow_run, wait_for_task_runs
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
 ETL = "example_etl"  # mappings/dags.toml: etl/demo
 HELLO = "hello.hourly"  # the automatic dag_id of hello/hourly
+FANOUT = "fanout.demo"  # flaky (retried once), square (mapped over `width`), total
+FANOUT_WIDTH = 48  # 50 task runs in all
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +39,35 @@ def prefect_stack(tmp_path_factory) -> Iterator[Stack]:
     stack = start_stack(tmp_path_factory.mktemp("prefect"))
     yield stack
     stack.stop()
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """A flow run that has finished, with its task runs and their logs recorded."""
+
+    dag_id: str
+    dag_run_id: str
+    flow_run_id: str
+    state: str
+
+
+def _finished_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, task_runs: int) -> FinishedRun:
+    flow_run = create_flow_run(stack.api_url, deployment, parameters)
+    state = wait_for_flow_run(stack.api_url, flow_run["id"])["state_type"]
+    wait_for_task_runs(stack.api_url, flow_run["id"], task_runs)
+    return FinishedRun(dag_id, f"prefect__{flow_run['id']}", flow_run["id"], state)
+
+
+@pytest.fixture(scope="session")
+def failed_etl_run(prefect_stack) -> FinishedRun:
+    """An ETL run that failed in `transform`, after a completed one (the DAG's task graph)."""
+    _finished_run(prefect_stack, ETL, "etl/demo", {}, 3)
+    return _finished_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
+
+
+@pytest.fixture(scope="session")
+def fanout_run(prefect_stack) -> FinishedRun:
+    return _finished_run(prefect_stack, FANOUT, "fanout/demo", {"width": FANOUT_WIDTH}, FANOUT_WIDTH + 2)
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +166,14 @@ def live_bridge(settings) -> Iterator[LiveBridge]:
     thread.start()
     yield LiveBridge(f"http://127.0.0.1:{server.server_port}/api/v1", checker)
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def api_client(live_bridge):
+    """The real apache-airflow-client 2.10, configured for the bridge on its live port."""
+    from airflow_client import client
+
+    configuration = client.Configuration(host=live_bridge.url, username="admin", password=PASSWORD)
+    with client.ApiClient(configuration) as api:
+        yield api
+    assert not live_bridge.checker.failures, live_bridge.checker.failures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from app.api_v1 import dag_runs, dags, monitoring
+from app.api_v1 import dag_runs, dags, logs, monitoring, task_instances, task_tries, tasks, xcom
 from app.api_v1.auth import require_basic_auth
 
 PREFIX = "/api/v1"
@@ -18,6 +18,11 @@ def register(app: Flask) -> None:
     protected.before_request(require_basic_auth)
     protected.register_blueprint(dags.blueprint)
     protected.register_blueprint(dag_runs.blueprint)
+    protected.register_blueprint(task_instances.blueprint)
+    protected.register_blueprint(task_tries.blueprint)
+    protected.register_blueprint(logs.blueprint)
+    protected.register_blueprint(xcom.blueprint)
+    protected.register_blueprint(tasks.blueprint)
 
     app.register_blueprint(public)
     app.register_blueprint(protected)

@@ -49,6 +49,15 @@ class Query:
         except ValueError:
             raise BadRequest(f"'{value}' is not of type 'integer' - '{name}'") from None
 
+    def number(self, name: str) -> float | None:
+        value = self.args.get(name)
+        if value is None:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            raise BadRequest(f"'{value}' is not of type 'number' - '{name}'") from None
+
     def boolean(self, name: str) -> bool | None:
         value = self.args.get(name)
         if value is None:
@@ -105,6 +114,14 @@ class Body:
 
     def boolean(self, name: str, default: bool | None) -> bool | None:
         return self._typed(name, default, bool, "boolean")
+
+    def number(self, name: str) -> float | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _invalid(name, "number")
+        return float(value)
 
     def mapping(self, name: str) -> dict[str, Any]:
         return self._typed(name, {}, dict, "mapping type")

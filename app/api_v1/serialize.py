@@ -1,12 +1,14 @@
-"""Airflow objects in Airflow 2.10's v1 JSON shapes (DAG, DAGDetail, DAGRun)."""
+"""Airflow objects in Airflow 2.10's v1 JSON shapes (DAG, DAGDetail, DAGRun, TaskInstance, Task, XCom)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from app.errors import BadRequest
-from app.translate.airflow import Dag, DagRun
+from app.translate.airflow import Dag, DagRun, Task, TaskInstance, TaskTry, XComEntry
 from app.translate.dates import format_datetime
+from app.translate.task_instances import DEFAULT_POOL, DEFAULT_QUEUE, OPERATOR
 
 
 def dag(item: Dag) -> dict[str, Any]:
@@ -81,6 +83,123 @@ def dag_run(item: DagRun) -> dict[str, Any]:
         "conf": item.conf,
         "note": item.note,
     }
+
+
+def _task_instance_common(item: TaskInstance) -> dict[str, Any]:
+    """The fields TaskInstance and TaskInstanceHistory share."""
+    return {
+        "task_id": item.task_id,
+        "task_display_name": item.task_id,
+        "dag_id": item.dag_id,
+        "dag_run_id": item.dag_run_id,
+        "start_date": format_datetime(item.start_date),
+        "end_date": format_datetime(item.end_date),
+        "duration": item.duration,
+        "state": item.state,
+        "try_number": item.try_number,
+        "map_index": item.map_index,
+        "max_tries": item.max_tries,
+        "hostname": "",
+        "unixname": "",
+        "pool": DEFAULT_POOL,
+        "pool_slots": 1,
+        "queue": DEFAULT_QUEUE,
+        "priority_weight": 1,
+        "operator": OPERATOR,
+        "queued_when": format_datetime(item.queued_when),
+        "pid": None,
+        "executor": None,
+        "executor_config": "{}",
+    }
+
+
+def task_instance(item: TaskInstance) -> dict[str, Any]:
+    return {
+        **_task_instance_common(item),
+        "execution_date": format_datetime(item.execution_date),
+        "sla_miss": None,
+        "rendered_map_index": str(item.map_index) if item.map_index >= 0 else None,
+        "rendered_fields": {},
+        "trigger": None,
+        "triggerer_job": None,
+        "note": None,
+    }
+
+
+def task_try(item: TaskInstance, attempt: TaskTry) -> dict[str, Any]:
+    """One try of a task instance (TaskInstanceHistory)."""
+    ended = attempt.end_date is not None and attempt.start_date is not None
+    return {
+        **_task_instance_common(item),
+        "start_date": format_datetime(attempt.start_date),
+        "end_date": format_datetime(attempt.end_date),
+        "duration": (attempt.end_date - attempt.start_date).total_seconds() if ended else None,
+        "state": attempt.state,
+        "try_number": attempt.try_number,
+    }
+
+
+def task_reference(item: TaskInstance) -> dict[str, Any]:
+    return {
+        "task_id": item.task_id,
+        "dag_id": item.dag_id,
+        "execution_date": format_datetime(item.execution_date),
+        "dag_run_id": item.dag_run_id,
+    }
+
+
+def task(item: Task) -> dict[str, Any]:
+    delay = timedelta(seconds=item.retry_delay_seconds)
+    return {
+        "class_ref": {"module_path": "prefect.tasks", "class_name": "Task"},
+        "task_id": item.task_id,
+        "task_display_name": item.task_id,
+        "owner": item.owner,
+        "start_date": None,
+        "end_date": None,
+        "trigger_rule": "all_success",
+        "extra_links": [],
+        "depends_on_past": False,
+        "is_mapped": item.is_mapped,
+        "wait_for_downstream": False,
+        "retries": item.retries,
+        "queue": DEFAULT_QUEUE,
+        "executor": None,
+        "pool": DEFAULT_POOL,
+        "pool_slots": 1,
+        "execution_timeout": None,
+        "retry_delay": {
+            "__type": "TimeDelta",
+            "days": delay.days,
+            "seconds": delay.seconds,
+            "microseconds": delay.microseconds,
+        },
+        "retry_exponential_backoff": False,
+        "priority_weight": 1,
+        "weight_rule": "downstream",
+        "ui_color": "#fff",
+        "ui_fgcolor": "#000",
+        "template_fields": [],
+        "downstream_task_ids": list(item.downstream_task_ids),
+        "doc_md": None,
+    }
+
+
+def xcom_item(item: XComEntry) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "timestamp": format_datetime(item.timestamp),
+        "execution_date": format_datetime(item.execution_date),
+        "map_index": item.map_index,
+        "task_id": item.task_id,
+        "dag_id": item.dag_id,
+    }
+
+
+def xcom(item: XComEntry, *, stringify: bool) -> dict[str, Any]:
+    """With `stringify` (Airflow's default) the value is its Python string form, else the value as Prefect holds it."""
+    value = str(item.value) if stringify and not isinstance(item.value, str) else item.value
+    return {**xcom_item(item), "value": value}
 
 
 def only_fields(document: dict[str, Any], fields: list[str]) -> dict[str, Any]:

@@ -29,7 +29,17 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from app.prefect.models import Deployment, Flow, FlowRun, FlowRunPage, SetStateResult
+from app.prefect.models import (
+    Artifact,
+    Deployment,
+    Flow,
+    FlowRun,
+    FlowRunPage,
+    LogEntry,
+    SetStateResult,
+    State,
+    TaskRun,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +142,7 @@ class PrefectClient:
         return _parse_list(FlowRun, self._request("POST", "flow_runs/filter", json=body))
 
     def count_flow_runs(self, body: Mapping[str, Any]) -> int:
-        count = self._request("POST", "flow_runs/count", json=body)
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise UpstreamError("Prefect answered a count that is not an integer")
-        return count
+        return _count(self._request("POST", "flow_runs/count", json=body))
 
     def paginate_flow_runs(self, body: Mapping[str, Any]) -> FlowRunPage:
         return _parse(FlowRunPage, self._request("POST", "flow_runs/paginate", json=body))
@@ -158,6 +165,30 @@ class PrefectClient:
         except PrefectRequestError as error:
             if error.prefect_status != 404:
                 raise
+
+    # -- task runs, their logs and artifacts ---------------------------------
+
+    def filter_task_runs(self, body: Mapping[str, Any]) -> list[TaskRun]:
+        return _parse_list(TaskRun, self._request("POST", "task_runs/filter", json=body))
+
+    def count_task_runs(self, body: Mapping[str, Any]) -> int:
+        return _count(self._request("POST", "task_runs/count", json=body))
+
+    def read_task_run_states(self, task_run_id: UUID) -> list[State]:
+        """The task run's state history, oldest first."""
+        states = _parse_list(State, self._request("GET", f"task_run_states/?task_run_id={task_run_id}"))
+        return sorted(states, key=lambda state: (state.timestamp is None, state.timestamp))
+
+    def set_task_run_state(self, task_run_id: UUID, state: Mapping[str, Any]) -> SetStateResult:
+        body = {"state": dict(state), "force": True}
+        result = self._request("POST", f"task_runs/{task_run_id}/set_state", json=body, retry=Retry.REFUSED)
+        return _parse(SetStateResult, result)
+
+    def filter_logs(self, body: Mapping[str, Any]) -> list[LogEntry]:
+        return _parse_list(LogEntry, self._request("POST", "logs/filter", json=body))
+
+    def filter_artifacts(self, body: Mapping[str, Any]) -> list[Artifact]:
+        return _parse_list(Artifact, self._request("POST", "artifacts/filter", json=body))
 
     # -- the one request path -------------------------------------------------
 
@@ -255,6 +286,12 @@ def _parse_list(model: type[M], data: Any) -> list[M]:
     if not isinstance(data, list):
         raise UpstreamError(f"Prefect answered with something other than a list of {model.__name__}")
     return [_parse(model, item) for item in data]
+
+
+def _count(data: Any) -> int:
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise UpstreamError("Prefect answered a count that is not an integer")
+    return data
 
 
 def _segment(value: str) -> str:

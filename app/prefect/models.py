@@ -19,6 +19,7 @@ class PrefectModel(BaseModel):
 class State(PrefectModel):
     type: str
     name: str | None = None
+    timestamp: datetime | None = None
 
 
 class Flow(PrefectModel):
@@ -76,3 +77,47 @@ class FlowRunPage(PrefectModel):
 class SetStateResult(PrefectModel):
     status: str
     state: State | None = None
+
+
+class TaskRunPolicy(PrefectModel):
+    retries: int | None = None
+    retry_delay: float | list[float] | None = None
+
+
+class TaskRun(PrefectModel):
+    id: UUID
+    name: str
+    flow_run_id: UUID | None = None
+    task_key: str = ""
+    dynamic_key: str = ""
+    run_count: int = 0
+    state: State | None = None
+    task_inputs: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    empirical_policy: TaskRunPolicy = Field(default_factory=TaskRunPolicy)
+    expected_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    total_run_time: float = 0.0
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class LogEntry(PrefectModel):
+    id: UUID
+    name: str = ""
+    level: int = 20
+    message: str = ""
+    timestamp: datetime
+    flow_run_id: UUID | None = None
+    task_run_id: UUID | None = None
+
+
+class Artifact(PrefectModel):
+    id: UUID
+    key: str | None = None
+    type: str | None = None
+    description: str | None = None
+    data: Any = None
+    created: datetime | None = None
+    flow_run_id: UUID | None = None
+    task_run_id: UUID | None = None

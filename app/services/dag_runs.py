@@ -66,7 +66,7 @@ class DagRunService:
     ) -> RunPage:
         """Runs of the DAGs `dag_ids` (None: every DAG), filtered, sorted and paged by Prefect."""
         now = now or datetime.now(UTC)
-        scope = self._scope(dag_ids)
+        scope = self.scope(dag_ids)
         if scope is None:
             return RunPage([], 0)
         filters, criteria = scope
@@ -80,7 +80,7 @@ class DagRunService:
         return RunPage(self._as_dag_runs(rows, dag_ids), total)
 
     def get_run(self, dag_id: str, dag_run_id: str) -> DagRun:
-        return flow_run_to_dag_run(self._find(dag_id, dag_run_id), dag_id, self.states)
+        return flow_run_to_dag_run(self.find_flow_run(dag_id, dag_run_id), dag_id, self.states)
 
     # -- changing ---------------------------------------------------------------
 
@@ -117,7 +117,7 @@ class DagRunService:
         return flow_run_to_dag_run(run, dag_id, self.states)
 
     def set_state(self, dag_id: str, dag_run_id: str, airflow_state: str) -> DagRun:
-        run = self._find(dag_id, dag_run_id)
+        run = self.find_flow_run(dag_id, dag_run_id)
         unfinished = run.state is None or run.state.type not in FINISHED_PREFECT_TYPES
         target = self.states.target_state(airflow_state, unfinished=unfinished)
         self.client.set_flow_run_state(run.id, target, force=True)
@@ -128,10 +128,10 @@ class DagRunService:
         return self.set_state(dag_id, dag_run_id, "queued")
 
     def delete(self, dag_id: str, dag_run_id: str) -> None:
-        self.client.delete_flow_run(self._find(dag_id, dag_run_id).id)
+        self.client.delete_flow_run(self.find_flow_run(dag_id, dag_run_id).id)
 
     def set_note(self, dag_id: str, dag_run_id: str, note: str) -> DagRun:
-        run = self._find(dag_id, dag_run_id)
+        run = self.find_flow_run(dag_id, dag_run_id)
         self.client.update_flow_run_labels(run.id, {NOTE_LABEL: note})
         updated = run.model_copy(update={"labels": {**run.labels, NOTE_LABEL: note}})
         return flow_run_to_dag_run(updated, dag_id, self.states)
@@ -142,7 +142,7 @@ class DagRunService:
         with self._trigger_locks_guard:
             return self._trigger_locks.setdefault(deployment_id, threading.Lock())
 
-    def _scope(self, dag_ids: Sequence[str] | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def scope(self, dag_ids: Sequence[str] | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """(top-level filters, flow_runs criteria) selecting the runs of `dag_ids`.
 
         None when no run can match. One DAG is selected by its names; several
@@ -158,7 +158,7 @@ class DagRunService:
         ids = sorted(str(deployment.id) for deployment, name in found if name in names)
         return ({}, {"deployment_id": {"any_": ids}}) if ids else None
 
-    def _find(self, dag_id: str, dag_run_id: str) -> FlowRun:
+    def find_flow_run(self, dag_id: str, dag_run_id: str) -> FlowRun:
         """The run `dag_run_id` of `dag_id`, in one Prefect call."""
         name = self.catalog.mapping.deployment_for(dag_id)
         criteria = run_ids.flow_run_criteria(dag_run_id)

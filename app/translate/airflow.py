@@ -47,3 +47,54 @@ class DagRun:
     external_trigger: bool
     conf: dict[str, Any]
     note: str | None
+
+
+@dataclass(frozen=True)
+class TaskInstance:
+    task_id: str
+    dag_id: str
+    dag_run_id: str
+    execution_date: datetime | None
+    map_index: int
+    state: str | None
+    try_number: int
+    max_tries: int
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    duration: float | None = None
+    queued_when: datetime | None = None
+    #: The Prefect task run behind it; None for a task that never ran in this DAG run.
+    task_run_id: UUID | None = None
+    flow_run_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class TaskTry:
+    """One try of a task instance: the span between two starts of its task run."""
+
+    try_number: int
+    state: str | None
+    start_date: datetime | None
+    end_date: datetime | None
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    owner: str
+    retries: int
+    retry_delay_seconds: float
+    is_mapped: bool
+    downstream_task_ids: list[str]
+
+
+@dataclass(frozen=True)
+class XComEntry:
+    key: str
+    task_id: str
+    dag_id: str
+    dag_run_id: str
+    map_index: int
+    execution_date: datetime | None
+    timestamp: datetime | None
+    value: Any

@@ -8,11 +8,11 @@ the spec or if an implemented operation was never exercised.
 import uuid
 
 from app import create_app
-from conftest import AUTH, ETL, HELLO
+from conftest import AUTH, ETL, FANOUT, HELLO
 from support.airflow_spec import ValidatingMiddleware, default_validator
 
 
-def test_every_implemented_operation_conforms(settings):
+def test_every_implemented_operation_conforms(settings, failed_etl_run, fanout_run):
     app = create_app(settings)
     checker = ValidatingMiddleware(app.wsgi_app, default_validator())
     app.wsgi_app = checker
@@ -57,6 +57,7 @@ def test_every_implemented_operation_conforms(settings):
         ("PATCH", f"/dags/{HELLO}/dagRuns/{run_id}", {"json": {"state": "running"}}),
         ("DELETE", f"/dags/{HELLO}/dagRuns/{run_id}", {}),
         ("DELETE", f"/dags/{HELLO}/dagRuns/{run_id}", {}),
+        *_task_calls(failed_etl_run.dag_run_id, fanout_run.dag_run_id),
     ]
     statuses = [call(method, path, **kwargs).status_code for method, path, kwargs in calls]
     assert 500 not in statuses and 200 in statuses and 204 in statuses and 400 in statuses and 404 in statuses
@@ -66,6 +67,51 @@ def test_every_implemented_operation_conforms(settings):
         rule.endpoint.rsplit(".", 1)[-1] for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
     }
     assert implemented - checker.seen_operations == set()
+
+
+def _task_calls(failed: str, fanout: str) -> list:
+    etl = f"/dags/{ETL}/dagRuns/{failed}/taskInstances"
+    mapped = f"/dags/{FANOUT}/dagRuns/{fanout}/taskInstances"
+    extract = {"dag_run_id": failed, "task_id": "extract"}
+    return [
+        ("GET", f"{etl}?limit=2", {}),
+        ("GET", f"{etl}?state=nope", {}),
+        ("GET", "/dags/~/dagRuns/~/taskInstances?state=failed", {}),
+        ("POST", "/dags/~/dagRuns/~/taskInstances/list", {"json": {"dag_ids": [ETL], "page_limit": 3}}),
+        ("POST", "/dags/~/dagRuns/~/taskInstances/list", {"json": {"task_ids": ["load"]}}),
+        ("GET", f"{etl}/load", {}),
+        ("GET", f"{etl}/nope", {}),
+        ("GET", f"{mapped}/square/2", {}),
+        ("GET", f"{mapped}/square/999", {}),
+        ("GET", f"{mapped}/square/listMapped?limit=3", {}),
+        ("GET", f"{mapped}/flaky/listMapped", {}),
+        ("PATCH", f"{etl}/transform", {"json": {"new_state": "failed"}}),
+        ("PATCH", f"{etl}/load", {"json": {"new_state": "failed"}}),
+        ("PATCH", f"{mapped}/square/1", {"json": {"new_state": "success"}}),
+        ("PATCH", f"{mapped}/square/999", {"json": {"new_state": "success"}}),
+        ("GET", f"{mapped}/flaky/tries", {}),
+        ("GET", f"{mapped}/nope/tries", {}),
+        ("GET", f"{mapped}/square/1/tries", {}),
+        ("GET", f"{mapped}/square/999/tries", {}),
+        ("GET", f"{mapped}/flaky/tries/1", {}),
+        ("GET", f"{mapped}/flaky/tries/9", {}),
+        ("GET", f"{mapped}/square/1/tries/1", {}),
+        ("GET", f"{mapped}/square/1/tries/9", {}),
+        ("GET", f"{mapped}/flaky/logs/1", {}),
+        ("GET", f"{mapped}/flaky/logs/2?full_content=true", {"headers": {**AUTH, "Accept": "text/plain"}}),
+        ("GET", f"{mapped}/flaky/logs/9", {}),
+        ("GET", f"{etl}/extract/xcomEntries", {}),
+        ("GET", f"{etl}/nope/xcomEntries", {}),
+        ("GET", f"{etl}/extract/xcomEntries/nope", {}),
+        ("POST", f"/dags/{ETL}/clearTaskInstances", {"json": {"dag_run_id": failed}}),
+        ("POST", f"/dags/{ETL}/clearTaskInstances", {"json": {"include_past": True}}),
+        ("POST", f"/dags/{ETL}/updateTaskInstancesState", {"json": {**extract, "new_state": "success"}}),
+        ("POST", f"/dags/{ETL}/updateTaskInstancesState", {"json": {"task_id": "extract", "new_state": "success"}}),
+        ("GET", f"/dags/{ETL}/tasks", {}),
+        ("GET", "/dags/nope/tasks", {}),
+        ("GET", f"/dags/{ETL}/tasks/load", {}),
+        ("GET", f"/dags/{ETL}/tasks/nope", {}),
+    ]
 
 
 def test_routing_errors_are_airflow_problems(api):

@@ -165,3 +165,42 @@ def test_parameters_that_break_the_schema_are_refused(client, etl):
         client.create_flow_run(etl.id, future_run_body(parameters={"rows": "not-an-int"}))
     assert raised.value.prefect_status in (409, 422)
     assert "rows" in raised.value.prefect_detail, raised.value.prefect_detail
+
+
+# -- task runs, their states, logs and artifacts ---------------------------------------
+
+
+def test_task_runs_of_a_flow_run_with_their_count_and_inputs(client, fanout_run, failed_etl_run):
+    body = {"task_runs": {"flow_run_id": {"any_": [failed_etl_run.flow_run_id]}}}
+    task_runs = client.filter_task_runs({**body, "sort": "EXPECTED_START_TIME_ASC"})
+    assert [run.name.rsplit("-", 1)[0] for run in task_runs] == ["extract", "transform"]
+    extract, transform = task_runs
+    assert transform.task_inputs["values"] == [{"input_type": "task_run", "id": str(extract.id)}]
+    assert client.count_task_runs(body) == 2
+    failed = {"task_runs": {**body["task_runs"], "state": {"type": {"any_": ["FAILED"]}}}}
+    assert [run.id for run in client.filter_task_runs(failed)] == [transform.id]
+
+
+def test_a_retried_task_runs_history_and_logs(client, fanout_run):
+    body = {"task_runs": {"flow_run_id": {"any_": [fanout_run.flow_run_id]}, "name": {"like_": "flaky-"}}}
+    (flaky,) = client.filter_task_runs(body)
+    assert flaky.run_count == 2 and flaky.empirical_policy.retries == 1
+    history = client.read_task_run_states(flaky.id)
+    assert [state.name for state in history if state.type == "RUNNING"] == ["Running", "Retrying"]
+    logs = client.filter_logs({"logs": {"task_run_id": {"any_": [str(flaky.id)]}}, "sort": "TIMESTAMP_ASC"})
+    assert any("first try" in line.message for line in logs) and logs == sorted(logs, key=lambda x: x.timestamp)
+
+
+def test_artifacts_of_a_task_run(client, failed_etl_run):
+    artifacts = client.filter_artifacts({"artifacts": {"key": {"any_": ["load-summary"]}}, "limit": 1})
+    assert artifacts and artifacts[0].task_run_id is not None and artifacts[0].data.startswith("Loaded")
+
+
+def test_forcing_a_task_runs_state(client, prefect_stack):
+    from support.prefect_stack import create_flow_run, wait_for_flow_run, wait_for_task_runs
+
+    etl_run = create_flow_run(prefect_stack.api_url, "etl/demo", {"rows": 1})
+    wait_for_flow_run(prefect_stack.api_url, etl_run["id"])
+    (extract, *_) = wait_for_task_runs(prefect_stack.api_url, etl_run["id"], 3)
+    result = client.set_task_run_state(extract["id"], {"type": "COMPLETED", "name": "Skipped"})
+    assert result.status == "ACCEPT" and result.state.name == "Skipped"

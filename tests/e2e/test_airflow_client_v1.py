@@ -24,15 +24,7 @@ from airflow_client.client.model.list_dag_runs_form import ListDagRunsForm
 from airflow_client.client.model.set_dag_run_note import SetDagRunNote
 from airflow_client.client.model.update_dag_run_state import UpdateDagRunState
 
-from conftest import ETL, HELLO, PASSWORD
-
-
-@pytest.fixture(scope="module")
-def api_client(live_bridge):
-    configuration = client.Configuration(host=live_bridge.url, username="admin", password=PASSWORD)
-    with client.ApiClient(configuration) as api:
-        yield api
-    assert not live_bridge.checker.failures, live_bridge.checker.failures
+from conftest import ETL, FANOUT, HELLO
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +106,7 @@ def test_run_lists_filter_order_and_batch(runs):
     )
     assert len(batch.dag_runs) <= 3 and batch.total_entries >= 1
     every = runs.get_dag_runs("~", limit=5)
-    assert {each.dag_id for each in every.dag_runs} <= {HELLO, ETL}
+    assert {each.dag_id for each in every.dag_runs} <= {HELLO, ETL, FANOUT}
 
 
 def test_state_note_clear_delete(runs):

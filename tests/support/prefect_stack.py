@@ -96,3 +96,27 @@ def wait_for_flow_run(
                     f"flow run {flow_run_id} still {state} after {timeout:g} s, expected one of {sorted(states)}"
                 )
             time.sleep(0.2)
+
+
+def wait_for_task_runs(api_url: str, flow_run_id: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
+    """Poll until the flow run has `count` task runs, all finished, and their logs are in; return the task runs.
+
+    Prefect records task runs and logs from events, a moment after the flow
+    run itself has finished.
+    """
+    deadline = time.monotonic() + timeout
+    body = {"task_runs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 200}
+    logs = {"logs": {"flow_run_id": {"any_": [flow_run_id]}, "task_run_id": {"is_null_": False}}, "limit": 200}
+    with httpx.Client(base_url=api_url, timeout=10, trust_env=False) as client:
+        while True:
+            response = client.post("/task_runs/filter", json=body)
+            if response.status_code != 503:
+                task_runs = response.raise_for_status().json()
+                finished = {run["id"] for run in task_runs if run["state_type"] in FINAL_STATES}
+                # Every task run logs at least its end ("Finished in state ...").
+                logged = {line["task_run_id"] for line in client.post("/logs/filter", json=logs).json()}
+                if len(finished) == count and finished <= logged:
+                    return task_runs
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"flow run {flow_run_id}: task runs not settled after {timeout:g} s")
+            time.sleep(0.3)

@@ -1,0 +1,67 @@
+"""Tries of a task instance (Airflow's TaskInstanceHistory); a try is one start of a Prefect task run."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.api_v1 import serialize
+from app.api_v1.params import PAGING, Query
+from app.api_v1.task_instances import INSTANCE, MAPPED_INSTANCE
+from app.bridge import current_bridge
+from app.errors import BadRequest, NotFound
+
+blueprint = Blueprint("task_tries", __name__)
+
+TRY_ORDER_KEYS = ("try_number", "start_date", "end_date", "duration", "state")
+
+
+@blueprint.get(INSTANCE + "/tries")
+def get_task_instance_tries(dag_id: str, dag_run_id: str, task_id: str):
+    return _tries(dag_id, dag_run_id, task_id, None)
+
+
+@blueprint.get(MAPPED_INSTANCE + "/tries")
+def get_mapped_task_instance_tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int):
+    return _tries(dag_id, dag_run_id, task_id, map_index)
+
+
+@blueprint.get(INSTANCE + "/tries/<int:task_try_number>")
+def get_task_instance_try_details(dag_id: str, dag_run_id: str, task_id: str, task_try_number: int):
+    return _try(dag_id, dag_run_id, task_id, None, task_try_number)
+
+
+@blueprint.get(MAPPED_INSTANCE + "/tries/<int:task_try_number>")
+def get_mapped_task_instance_try_details(
+    dag_id: str, dag_run_id: str, task_id: str, map_index: int, task_try_number: int
+):
+    return _try(dag_id, dag_run_id, task_id, map_index, task_try_number)
+
+
+def _tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
+    query = Query([*PAGING, "order_by"])
+    settings = current_bridge().settings
+    page = query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    order_by = query.text("order_by") or "try_number"
+    key = order_by.removeprefix("-")
+    if key not in TRY_ORDER_KEYS:
+        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
+    instance, rows = _history(dag_id, dag_run_id, task_id, map_index)
+    rows.sort(key=lambda row: (row[key] is None, row[key] if row[key] is not None else 0), reverse=order_by[0] == "-")
+    return jsonify({"task_instances_history": rows[page.offset : page.offset + page.limit], "total_entries": len(rows)})
+
+
+def _try(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, try_number: int):
+    Query([])
+    _, rows = _history(dag_id, dag_run_id, task_id, map_index)
+    for row in rows:
+        if row["try_number"] == try_number:
+            return jsonify(row)
+    raise NotFound(f"Task instance '{task_id}' has no try {try_number}", title="Task instance not found")
+
+
+def _history(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
+    service = current_bridge().task_instances
+    run = service.run_tasks(dag_id, dag_run_id)
+    instance = run.instance(task_id, map_index)
+    tries = service.tries(run, instance) if instance.task_run_id else []
+    return instance, [serialize.task_try(instance, attempt) for attempt in tries]

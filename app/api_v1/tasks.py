@@ -1,0 +1,38 @@
+"""Tasks of a DAG: the tasks of its deployment's latest completed flow run (app/translate/task_instances.py)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.api_v1 import serialize
+from app.api_v1.params import Query
+from app.bridge import current_bridge
+from app.errors import BadRequest, NotFound
+
+blueprint = Blueprint("tasks", __name__)
+
+TASK_ORDER_KEYS = ("task_id", "retries", "owner", "is_mapped")
+
+
+@blueprint.get("/dags/<dag_id>/tasks")
+def get_tasks(dag_id: str):
+    query = Query(["order_by"])
+    order_by = query.text("order_by") or "task_id"
+    key = order_by.removeprefix("-")
+    if key not in TASK_ORDER_KEYS:
+        raise BadRequest(f"'{key}' is not a valid attribute to order by; use one of {', '.join(TASK_ORDER_KEYS)}")
+    tasks = sorted(
+        current_bridge().task_instances.tasks(dag_id),
+        key=lambda task: getattr(task, key),
+        reverse=order_by.startswith("-"),
+    )
+    return jsonify({"tasks": [serialize.task(task) for task in tasks], "total_entries": len(tasks)})
+
+
+@blueprint.get("/dags/<dag_id>/tasks/<task_id>")
+def get_task(dag_id: str, task_id: str):
+    Query([])
+    for task in current_bridge().task_instances.tasks(dag_id):
+        if task.task_id == task_id:
+            return jsonify(serialize.task(task))
+    raise NotFound(f"Task with id '{task_id}' not found", title="Task not found")

@@ -1,0 +1,65 @@
+"""XCom entries of the v1 API: the artifacts a task run published in Prefect.
+
+An XCom's key is the artifact's key (its id when it has none), its value
+the artifact's data, its timestamp the artifact's creation. A task's return
+value is not an XCom here: Prefect keeps results where the flow ran
+(result storage), not on the server, unless the flow publishes them as an
+artifact. `deserialize` has no meaning for artifacts and is accepted as in
+Airflow's default XCom backend.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.api_v1 import serialize
+from app.api_v1.params import PAGING, Query
+from app.api_v1.task_instances import INSTANCE
+from app.bridge import current_bridge
+from app.errors import BadRequest, NotFound
+
+blueprint = Blueprint("xcom", __name__)
+
+ANY = "~"
+
+
+@blueprint.get(INSTANCE + "/xcomEntries")
+def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str):
+    query = Query([*PAGING, "map_index", "xcom_key"])
+    settings = current_bridge().settings
+    page = query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    entries = _entries(dag_id, dag_run_id, task_id, query.integer("map_index"))
+    key = query.text("xcom_key")
+    entries = [entry for entry in entries if key is None or entry.key == key]
+    return jsonify(
+        {
+            "xcom_entries": [serialize.xcom_item(entry) for entry in entries[page.offset : page.offset + page.limit]],
+            "total_entries": len(entries),
+        }
+    )
+
+
+@blueprint.get(INSTANCE + "/xcomEntries/<xcom_key>")
+def get_xcom_entry(dag_id: str, dag_run_id: str, task_id: str, xcom_key: str):
+    query = Query(["map_index", "deserialize", "stringify"])
+    query.boolean("deserialize")
+    stringify = query.boolean("stringify")
+    for entry in _entries(dag_id, dag_run_id, task_id, query.integer("map_index")):
+        if entry.key == xcom_key:
+            return jsonify(serialize.xcom(entry, stringify=stringify is not False))
+    raise NotFound("XCom entry not found", title="XCom entry not found")
+
+
+def _entries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
+    if ANY in (dag_id, dag_run_id):
+        raise BadRequest("XCom entries are read one DAG run at a time: name the DAG and the DAG run")
+    service = current_bridge().task_instances
+    run = service.run_tasks(dag_id, dag_run_id)
+    instances = [
+        each
+        for each in run.instances
+        if (task_id == ANY or each.task_id == task_id) and (map_index is None or each.map_index == map_index)
+    ]
+    if task_id != ANY and not any(each.task_id == task_id for each in run.instances):
+        raise NotFound(f"Task instance with task_id '{task_id}' not found", title="Task instance not found")
+    return service.xcoms(run, instances)

@@ -11,6 +11,7 @@ from app.prefect import PrefectClient
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagService
+from app.services.variables import VariableService
 from app.settings import Settings
 from app.translate.dag_ids import load_mapping
 from app.translate.states import StateTable, load_state_table
@@ -26,6 +27,7 @@ class Bridge:
     dags: DagService
     dag_runs: DagRunService
     states: StateTable
+    variables: VariableService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -41,7 +43,13 @@ class Bridge:
         states = load_state_table()
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
         return cls(
-            settings, prefect, catalog, DagService(prefect, catalog), DagRunService(prefect, catalog, states), states
+            settings,
+            prefect,
+            catalog,
+            DagService(prefect, catalog),
+            DagRunService(prefect, catalog, states),
+            states,
+            VariableService(prefect),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from app.api_v1 import dag_runs, dags, monitoring
+from app.api_v1 import dag_runs, dags, monitoring, variables
 from app.api_v1.auth import require_basic_auth
 
 PREFIX = "/api/v1"
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     protected.before_request(require_basic_auth)
     protected.register_blueprint(dags.blueprint)
     protected.register_blueprint(dag_runs.blueprint)
+    protected.register_blueprint(variables.blueprint)
 
     app.register_blueprint(public)
     app.register_blueprint(protected)

@@ -29,7 +29,18 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from app.prefect.models import Deployment, Flow, FlowRun, FlowRunPage, SetStateResult
+from app.prefect.models import (
+    BlockDocument,
+    BlockSchema,
+    BlockType,
+    ConcurrencyLimit,
+    Deployment,
+    Flow,
+    FlowRun,
+    FlowRunPage,
+    SetStateResult,
+    Variable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +143,7 @@ class PrefectClient:
         return _parse_list(FlowRun, self._request("POST", "flow_runs/filter", json=body))
 
     def count_flow_runs(self, body: Mapping[str, Any]) -> int:
-        count = self._request("POST", "flow_runs/count", json=body)
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise UpstreamError("Prefect answered a count that is not an integer")
-        return count
+        return _count(self._request("POST", "flow_runs/count", json=body))
 
     def paginate_flow_runs(self, body: Mapping[str, Any]) -> FlowRunPage:
         return _parse(FlowRunPage, self._request("POST", "flow_runs/paginate", json=body))
@@ -158,6 +166,89 @@ class PrefectClient:
         except PrefectRequestError as error:
             if error.prefect_status != 404:
                 raise
+
+    # -- variables ------------------------------------------------------------
+
+    def read_variable_by_name(self, name: str) -> Variable:
+        return _parse(Variable, self._request("GET", f"variables/name/{_segment(name)}"))
+
+    def filter_variables(self, body: Mapping[str, Any]) -> list[Variable]:
+        return _parse_list(Variable, self._request("POST", "variables/filter", json=body))
+
+    def count_variables(self, body: Mapping[str, Any]) -> int:
+        return _count(self._request("POST", "variables/count", json=body))
+
+    def create_variable(self, name: str, value: Any, tags: list[str]) -> Variable:
+        """Create a variable; a name in use is Prefect's 409. Repeated only when
+        Prefect refused it, so a retried create never meets its own first attempt."""
+        body = {"name": name, "value": value, "tags": tags}
+        return _parse(Variable, self._request("POST", "variables/", json=body, retry=Retry.REFUSED))
+
+    def update_variable(self, name: str, changes: Mapping[str, Any]) -> None:
+        """Set the given fields (absolute values: repeating it is harmless)."""
+        self._request("PATCH", f"variables/name/{_segment(name)}", json=dict(changes))
+
+    def delete_variable(self, name: str) -> None:
+        """Delete a variable; Prefect's 404 (also for a repeat that found it gone) reaches the caller."""
+        self._request("DELETE", f"variables/name/{_segment(name)}", retry=Retry.REFUSED)
+
+    # -- blocks ---------------------------------------------------------------
+
+    def read_block_type_by_slug(self, slug: str) -> BlockType:
+        return _parse(BlockType, self._request("GET", f"block_types/slug/{_segment(slug)}"))
+
+    def create_block_type(self, body: Mapping[str, Any]) -> BlockType:
+        """Register a block type; an existing slug is Prefect's 409 (read it then)."""
+        return _parse(BlockType, self._request("POST", "block_types/", json=dict(body), retry=Retry.REFUSED))
+
+    def create_block_schema(self, body: Mapping[str, Any]) -> BlockSchema:
+        """Register a block schema; Prefect answers the existing one for the same fields, so it repeats safely."""
+        return _parse(BlockSchema, self._request("POST", "block_schemas/", json=dict(body), retry=Retry.ALWAYS))
+
+    def read_block_document(self, block_type_slug: str, name: str, *, include_secrets: bool = False) -> BlockDocument:
+        path = f"block_types/slug/{_segment(block_type_slug)}/block_documents/name/{_segment(name)}"
+        secrets = "true" if include_secrets else "false"
+        return _parse(BlockDocument, self._request("GET", f"{path}?include_secrets={secrets}"))
+
+    def filter_block_documents(self, body: Mapping[str, Any]) -> list[BlockDocument]:
+        return _parse_list(BlockDocument, self._request("POST", "block_documents/filter", json=body))
+
+    def count_block_documents(self, body: Mapping[str, Any]) -> int:
+        return _count(self._request("POST", "block_documents/count", json=body))
+
+    def create_block_document(self, body: Mapping[str, Any]) -> BlockDocument:
+        """Create a named block document; a name in use (per block type) is Prefect's 409."""
+        return _parse(BlockDocument, self._request("POST", "block_documents/", json=dict(body), retry=Retry.REFUSED))
+
+    def update_block_document(self, block_document_id: UUID, data: Mapping[str, Any]) -> None:
+        """Merge `data` into the document's data (absolute values: repeating it is harmless)."""
+        body = {"data": dict(data), "merge_existing_data": True}
+        self._request("PATCH", f"block_documents/{block_document_id}", json=body)
+
+    def delete_block_document(self, block_document_id: UUID) -> None:
+        self._request("DELETE", f"block_documents/{block_document_id}", retry=Retry.REFUSED)
+
+    # -- global concurrency limits --------------------------------------------
+
+    def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
+        return _parse(ConcurrencyLimit, self._request("GET", f"v2/concurrency_limits/{_segment(name)}"))
+
+    def filter_concurrency_limits(self, *, offset: int, limit: int) -> list[ConcurrencyLimit]:
+        """A page of every limit, in name order: Prefect filters and sorts them by nothing else."""
+        body = {"offset": offset, "limit": limit}
+        return _parse_list(ConcurrencyLimit, self._request("POST", "v2/concurrency_limits/filter", json=body))
+
+    def create_concurrency_limit(self, name: str, limit: int) -> ConcurrencyLimit:
+        """Create a limit; a name in use is Prefect's 409."""
+        body = {"name": name, "limit": limit}
+        return _parse(ConcurrencyLimit, self._request("POST", "v2/concurrency_limits/", json=body, retry=Retry.REFUSED))
+
+    def update_concurrency_limit(self, limit_id: UUID, changes: Mapping[str, Any]) -> None:
+        """Set the given fields (absolute values: repeating it is harmless); a name in use is Prefect's 409."""
+        self._request("PATCH", f"v2/concurrency_limits/{limit_id}", json=dict(changes))
+
+    def delete_concurrency_limit(self, limit_id: UUID) -> None:
+        self._request("DELETE", f"v2/concurrency_limits/{limit_id}", retry=Retry.REFUSED)
 
     # -- the one request path -------------------------------------------------
 
@@ -241,6 +332,12 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, json.JSONDecodeError):
         raise UpstreamError("Prefect answered with a body that is not JSON") from None
+
+
+def _count(count: Any) -> int:
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise UpstreamError("Prefect answered a count that is not an integer")
+    return count
 
 
 def _parse(model: type[M], data: Any) -> M:

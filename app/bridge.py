@@ -8,7 +8,9 @@ import httpx
 from flask import current_app
 
 from app.prefect import PrefectClient
+from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
+from app.services.connections import ConnectionService
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagService
 from app.services.variables import VariableService
@@ -28,6 +30,7 @@ class Bridge:
     dag_runs: DagRunService
     states: StateTable
     variables: VariableService
+    connections: ConnectionService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -50,6 +53,7 @@ class Bridge:
             DagRunService(prefect, catalog, states),
             states,
             VariableService(prefect),
+            ConnectionService(prefect, BlockTypes(prefect)),
         )
 
 

@@ -13,6 +13,7 @@ from app.services.catalog import DagCatalog
 from app.services.connections import ConnectionService
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagService
+from app.services.pools import PoolService
 from app.services.variables import VariableService
 from app.settings import Settings
 from app.translate.dag_ids import load_mapping
@@ -31,6 +32,7 @@ class Bridge:
     states: StateTable
     variables: VariableService
     connections: ConnectionService
+    pools: PoolService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -45,6 +47,7 @@ class Bridge:
         )
         states = load_state_table()
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
+        block_types = BlockTypes(prefect)
         return cls(
             settings,
             prefect,
@@ -53,7 +56,8 @@ class Bridge:
             DagRunService(prefect, catalog, states),
             states,
             VariableService(prefect),
-            ConnectionService(prefect, BlockTypes(prefect)),
+            ConnectionService(prefect, block_types),
+            PoolService(prefect, block_types),
         )
 
 

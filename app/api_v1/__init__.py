@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from app.api_v1 import connections, dag_runs, dags, monitoring, variables
+from app.api_v1 import connections, dag_runs, dags, monitoring, pools, variables
 from app.api_v1.auth import require_basic_auth
 
 PREFIX = "/api/v1"
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     protected.register_blueprint(dag_runs.blueprint)
     protected.register_blueprint(variables.blueprint)
     protected.register_blueprint(connections.blueprint)
+    protected.register_blueprint(pools.blueprint)
 
     app.register_blueprint(public)
     app.register_blueprint(protected)

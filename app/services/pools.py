@@ -23,6 +23,7 @@ from app.translate.pools import (
     BLOCK_TYPE,
     DEFAULT_POOL,
     DEFAULT_POOL_SLOTS,
+    check_pool_name,
     limit_to_pool,
     metadata_document_name,
     pool_name,
@@ -63,11 +64,9 @@ class PoolService:
         return limit_to_pool(limit, self._metadata(limit))
 
     def create(self, name: str, slots: int, metadata: dict[str, Any]) -> Pool:
-        prefect_name = CONCURRENCY_LIMIT_NAMES.to_prefect(name)
-        if not CONCURRENCY_LIMIT_NAMES.fits(prefect_name):
-            raise BadRequest("{'name': ['Pool name may not be empty.']}")
+        check_pool_name(name)
         try:
-            limit = self.client.create_concurrency_limit(prefect_name, slots)
+            limit = self.client.create_concurrency_limit(CONCURRENCY_LIMIT_NAMES.to_prefect(name), slots)
         except PrefectRequestError as error:
             if error.prefect_status == 409:
                 raise pool_exists(name) from None
@@ -81,6 +80,7 @@ class PoolService:
         limit = self._limit(name)
         limit_changes: dict[str, Any] = {}
         if "name" in changes and changes["name"] != name:
+            check_pool_name(changes["name"])
             limit_changes["name"] = CONCURRENCY_LIMIT_NAMES.to_prefect(changes["name"])
         if "slots" in changes:
             limit_changes["limit"] = changes["slots"]

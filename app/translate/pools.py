@@ -14,6 +14,8 @@
   a document of the bridge's block type `airflow-pool`, named after the
   limit's id (so a renamed pool keeps them). include_deferred changes no
   count, since Prefect defers nothing.
+- names that are empty or UUIDs are a 400: Prefect reads a UUID in a limit's
+  path as its id, so such a pool could never be found again.
 - default_pool always exists, as in Airflow: it is created in Prefect on
   first use with 128 slots (description "Default pool"). It cannot be
   deleted, and its name cannot be changed.
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from app.errors import BadRequest
 from app.prefect.models import ConcurrencyLimit
 from app.translate.airflow import Pool
 from app.translate.ordering import Order, parse_order_by
@@ -58,6 +61,18 @@ BLOCK_SCHEMA_FIELDS = {
     "secret_fields": [],
     "block_schema_references": {},
 }
+
+
+def check_pool_name(name: str) -> None:
+    """A pool name Prefect can store and find again: not empty, and not a UUID
+    (Prefect reads `/v2/concurrency_limits/<uuid>` as an id, never as a name)."""
+    if not name:
+        raise BadRequest("{'name': ['Pool name may not be empty.']}")
+    try:
+        UUID(name)
+    except ValueError:
+        return
+    raise BadRequest(f"Pool name '{name}' cannot be used: Prefect reads a name that is a UUID as a limit's id")
 
 
 def metadata_document_name(limit_id: UUID) -> str:

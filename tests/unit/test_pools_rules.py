@@ -7,7 +7,7 @@ import pytest
 
 from app.errors import BadRequest
 from app.prefect.models import ConcurrencyLimit
-from app.translate.pools import limit_to_pool, pool_order, sorted_limits
+from app.translate.pools import check_pool_name, limit_to_pool, pool_order, sorted_limits
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -55,3 +55,14 @@ def test_order_by(order_by, names):
 def test_other_orders_are_airflows_400(order_by):
     with pytest.raises(BadRequest):
         pool_order(order_by)
+
+
+@pytest.mark.parametrize("name", ["", "0b6c9f8e-4a53-4c8e-9d3b-7d2a1f6e5c4b"])
+def test_pool_names_prefect_cannot_find_again(name):
+    with pytest.raises(BadRequest):
+        check_pool_name(name)
+
+
+def test_pool_names_prefect_keeps():
+    check_pool_name("default_pool")
+    check_pool_name("50% <etl>")

@@ -8,10 +8,14 @@ import httpx
 from flask import current_app
 
 from app.prefect import PrefectClient
+from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
+from app.services.connections import ConnectionService
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagService
+from app.services.pools import PoolService
 from app.services.task_instances import TaskInstanceService
+from app.services.variables import VariableService
 from app.settings import Settings
 from app.translate.dag_ids import load_mapping
 from app.translate.states import StateTable, load_state_table
@@ -28,6 +32,9 @@ class Bridge:
     dag_runs: DagRunService
     states: StateTable
     task_instances: TaskInstanceService
+    variables: VariableService
+    connections: ConnectionService
+    pools: PoolService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -43,6 +50,7 @@ class Bridge:
         states = load_state_table()
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
         dag_runs = DagRunService(prefect, catalog, states)
+        block_types = BlockTypes(prefect)
         return cls(
             settings=settings,
             prefect=prefect,
@@ -51,6 +59,9 @@ class Bridge:
             dag_runs=dag_runs,
             states=states,
             task_instances=TaskInstanceService(prefect, catalog, dag_runs, states),
+            variables=VariableService(prefect),
+            connections=ConnectionService(prefect, block_types),
+            pools=PoolService(prefect, block_types),
         )
 
 

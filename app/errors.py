@@ -30,6 +30,11 @@ class Unauthenticated(BridgeError):
     title = "Unauthorized"
 
 
+class PermissionDenied(BridgeError):
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(BridgeError):
     status = 404
     title = "Not Found"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
@@ -31,6 +31,8 @@ ENVIRONMENT = {
     "BRIDGE_AUTH": "auth_enabled",
     "BRIDGE_ADMIN_USERNAME": "admin_username",
     "BRIDGE_ADMIN_PASSWORD": "admin_password",
+    "BRIDGE_TEST_CONNECTION": "test_connection",
+    "BRIDGE_TEST_CONNECTION_TIMEOUT": "test_connection_timeout",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -56,6 +58,8 @@ class Settings(BaseModel):
     auth_enabled: bool = True
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
+    test_connection: Literal["Disabled", "Enabled"] = "Disabled"
+    test_connection_timeout: Seconds = 3.0
 
     @field_validator("prefect_api_url")
     @classmethod
@@ -63,6 +67,12 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:4200/api")
         return value.rstrip("/")
+
+    @field_validator("test_connection", mode="before")
+    @classmethod
+    def _airflow_switch(cls, value: object) -> object:
+        # Airflow's [core] test_connection is case-insensitive: "enabled" is "Enabled".
+        return value.strip().capitalize() if isinstance(value, str) else value
 
     @field_validator("mapping_file")
     @classmethod

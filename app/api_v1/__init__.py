@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from app.api_v1 import dag_runs, dags, logs, monitoring, task_instances, task_tries, tasks, xcom
+from app.api_v1 import (
+    connections,
+    dag_runs,
+    dags,
+    logs,
+    monitoring,
+    pools,
+    task_instances,
+    task_tries,
+    tasks,
+    variables,
+    xcom,
+)
 from app.api_v1.auth import require_basic_auth
 
 PREFIX = "/api/v1"
@@ -23,6 +35,9 @@ def register(app: Flask) -> None:
     protected.register_blueprint(logs.blueprint)
     protected.register_blueprint(xcom.blueprint)
     protected.register_blueprint(tasks.blueprint)
+    protected.register_blueprint(variables.blueprint)
+    protected.register_blueprint(connections.blueprint)
+    protected.register_blueprint(pools.blueprint)
 
     app.register_blueprint(public)
     app.register_blueprint(protected)

@@ -7,7 +7,8 @@ they take with `query(...)` and read typed values from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -141,6 +142,22 @@ class Body:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise _invalid(name, word)
         return value
+
+
+def required(body: Body, names: Iterable[str]) -> None:
+    """Marshmallow's check of required fields: every missing one named in one 400."""
+    missing = [name for name in names if body.data.get(name) is None]
+    if missing:
+        raise BadRequest(str({name: ["Missing data for required field."] for name in missing}))
+
+
+@contextmanager
+def schema_errors(title: str) -> Iterator[None]:
+    """Body errors under the title an Airflow endpoint gives them (e.g. "Invalid Variable schema")."""
+    try:
+        yield
+    except BadRequest as error:
+        raise BadRequest(error.detail, title=title) from None
 
 
 def _invalid(name: str, word: str) -> BadRequest:

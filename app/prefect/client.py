@@ -31,6 +31,10 @@ from pydantic import BaseModel, ValidationError
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from app.prefect.models import (
     Artifact,
+    BlockDocument,
+    BlockSchema,
+    BlockType,
+    ConcurrencyLimit,
     Deployment,
     Flow,
     FlowRun,
@@ -39,6 +43,7 @@ from app.prefect.models import (
     SetStateResult,
     State,
     TaskRun,
+    Variable,
 )
 
 log = logging.getLogger(__name__)
@@ -190,6 +195,89 @@ class PrefectClient:
     def filter_artifacts(self, body: Mapping[str, Any]) -> list[Artifact]:
         return _parse_list(Artifact, self._request("POST", "artifacts/filter", json=body))
 
+    # -- variables ------------------------------------------------------------
+
+    def read_variable_by_name(self, name: str) -> Variable:
+        return _parse(Variable, self._request("GET", f"variables/name/{_segment(name)}"))
+
+    def filter_variables(self, body: Mapping[str, Any]) -> list[Variable]:
+        return _parse_list(Variable, self._request("POST", "variables/filter", json=body))
+
+    def count_variables(self, body: Mapping[str, Any]) -> int:
+        return _count(self._request("POST", "variables/count", json=body))
+
+    def create_variable(self, name: str, value: Any, tags: list[str]) -> Variable:
+        """Create a variable; a name in use is Prefect's 409. Repeated only when
+        Prefect refused it, so a retried create never meets its own first attempt."""
+        body = {"name": name, "value": value, "tags": tags}
+        return _parse(Variable, self._request("POST", "variables/", json=body, retry=Retry.REFUSED))
+
+    def update_variable(self, name: str, changes: Mapping[str, Any]) -> None:
+        """Set the given fields (absolute values: repeating it is harmless)."""
+        self._request("PATCH", f"variables/name/{_segment(name)}", json=dict(changes))
+
+    def delete_variable(self, name: str) -> None:
+        """Delete a variable; Prefect's 404 (also for a repeat that found it gone) reaches the caller."""
+        self._request("DELETE", f"variables/name/{_segment(name)}", retry=Retry.REFUSED)
+
+    # -- blocks ---------------------------------------------------------------
+
+    def read_block_type_by_slug(self, slug: str) -> BlockType:
+        return _parse(BlockType, self._request("GET", f"block_types/slug/{_segment(slug)}"))
+
+    def create_block_type(self, body: Mapping[str, Any]) -> BlockType:
+        """Register a block type; an existing slug is Prefect's 409 (read it then)."""
+        return _parse(BlockType, self._request("POST", "block_types/", json=dict(body), retry=Retry.REFUSED))
+
+    def create_block_schema(self, body: Mapping[str, Any]) -> BlockSchema:
+        """Register a block schema; Prefect answers the existing one for the same fields, so it repeats safely."""
+        return _parse(BlockSchema, self._request("POST", "block_schemas/", json=dict(body), retry=Retry.ALWAYS))
+
+    def read_block_document(self, block_type_slug: str, name: str, *, include_secrets: bool = False) -> BlockDocument:
+        path = f"block_types/slug/{_segment(block_type_slug)}/block_documents/name/{_segment(name)}"
+        secrets = "true" if include_secrets else "false"
+        return _parse(BlockDocument, self._request("GET", f"{path}?include_secrets={secrets}"))
+
+    def filter_block_documents(self, body: Mapping[str, Any]) -> list[BlockDocument]:
+        return _parse_list(BlockDocument, self._request("POST", "block_documents/filter", json=body))
+
+    def count_block_documents(self, body: Mapping[str, Any]) -> int:
+        return _count(self._request("POST", "block_documents/count", json=body))
+
+    def create_block_document(self, body: Mapping[str, Any]) -> BlockDocument:
+        """Create a named block document; a name in use (per block type) is Prefect's 409."""
+        return _parse(BlockDocument, self._request("POST", "block_documents/", json=dict(body), retry=Retry.REFUSED))
+
+    def update_block_document(self, block_document_id: UUID, data: Mapping[str, Any]) -> None:
+        """Merge `data` into the document's data (absolute values: repeating it is harmless)."""
+        body = {"data": dict(data), "merge_existing_data": True}
+        self._request("PATCH", f"block_documents/{block_document_id}", json=body)
+
+    def delete_block_document(self, block_document_id: UUID) -> None:
+        self._request("DELETE", f"block_documents/{block_document_id}", retry=Retry.REFUSED)
+
+    # -- global concurrency limits --------------------------------------------
+
+    def read_concurrency_limit(self, name: str) -> ConcurrencyLimit:
+        return _parse(ConcurrencyLimit, self._request("GET", f"v2/concurrency_limits/{_segment(name)}"))
+
+    def filter_concurrency_limits(self, *, offset: int, limit: int) -> list[ConcurrencyLimit]:
+        """A page of every limit, in name order: Prefect filters and sorts them by nothing else."""
+        body = {"offset": offset, "limit": limit}
+        return _parse_list(ConcurrencyLimit, self._request("POST", "v2/concurrency_limits/filter", json=body))
+
+    def create_concurrency_limit(self, name: str, limit: int) -> ConcurrencyLimit:
+        """Create a limit; a name in use is Prefect's 409."""
+        body = {"name": name, "limit": limit}
+        return _parse(ConcurrencyLimit, self._request("POST", "v2/concurrency_limits/", json=body, retry=Retry.REFUSED))
+
+    def update_concurrency_limit(self, limit_id: UUID, changes: Mapping[str, Any]) -> None:
+        """Set the given fields (absolute values: repeating it is harmless); a name in use is Prefect's 409."""
+        self._request("PATCH", f"v2/concurrency_limits/{limit_id}", json=dict(changes))
+
+    def delete_concurrency_limit(self, limit_id: UUID) -> None:
+        self._request("DELETE", f"v2/concurrency_limits/{limit_id}", retry=Retry.REFUSED)
+
     # -- the one request path -------------------------------------------------
 
     def _request(self, method: str, path: str, *, json: Any = None, retry: Retry | None = None) -> Any:
@@ -274,6 +362,12 @@ def _json(response: httpx.Response) -> Any:
         raise UpstreamError("Prefect answered with a body that is not JSON") from None
 
 
+def _count(count: Any) -> int:
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise UpstreamError("Prefect answered a count that is not an integer")
+    return count
+
+
 def _parse(model: type[M], data: Any) -> M:
     """Prefect's answer as a typed model; an answer of the wrong shape is Prefect's fault (502)."""
     try:
@@ -286,12 +380,6 @@ def _parse_list(model: type[M], data: Any) -> list[M]:
     if not isinstance(data, list):
         raise UpstreamError(f"Prefect answered with something other than a list of {model.__name__}")
     return [_parse(model, item) for item in data]
-
-
-def _count(data: Any) -> int:
-    if isinstance(data, bool) or not isinstance(data, int):
-        raise UpstreamError("Prefect answered a count that is not an integer")
-    return data
 
 
 def _segment(value: str) -> str:

@@ -121,3 +121,40 @@ class Artifact(PrefectModel):
     created: datetime | None = None
     flow_run_id: UUID | None = None
     task_run_id: UUID | None = None
+
+
+class Variable(PrefectModel):
+    id: UUID
+    name: str
+    value: Any = None
+    tags: list[str] = Field(default_factory=list)
+    created: datetime | None = None
+
+
+class BlockType(PrefectModel):
+    id: UUID
+    slug: str
+
+
+class BlockSchema(PrefectModel):
+    id: UUID
+    block_type_id: UUID
+
+
+class BlockDocument(PrefectModel):
+    id: UUID
+    name: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    block_type_id: UUID
+    block_schema_id: UUID
+
+
+class ConcurrencyLimit(PrefectModel):
+    """A global concurrency limit (Prefect's /v2/concurrency_limits)."""
+
+    id: UUID
+    name: str
+    limit: int
+    active: bool = True
+    active_slots: int = 0
+    created: datetime | None = None

@@ -98,3 +98,37 @@ class XComEntry:
     execution_date: datetime | None
     timestamp: datetime | None
     value: Any
+
+
+@dataclass(frozen=True)
+class Variable:
+    key: str
+    value: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Connection:
+    connection_id: str
+    conn_type: str
+    description: str | None = None
+    host: str | None = None
+    login: str | None = None
+    schema: str | None = None
+    port: int | None = None
+    password: str | None = None
+    extra: str | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    slots: int
+    occupied_slots: int
+    running_slots: int
+    queued_slots: int
+    open_slots: int
+    scheduled_slots: int
+    deferred_slots: int
+    description: str | None
+    include_deferred: bool

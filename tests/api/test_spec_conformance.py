@@ -23,6 +23,8 @@ def test_every_implemented_operation_conforms(settings, failed_etl_run, fanout_r
         return client.open("/api/v1" + path, method=method, **kwargs)
 
     run_id = f"spec-{uuid.uuid4().hex[:10]}"
+    tag = uuid.uuid4().hex[:8]
+    key, conn, pool = f"Spec.Var.{tag}", f"spec_conn_{tag}", f"spec pool {tag}"
     calls = [
         ("GET", "/health", {"headers": {}}),
         ("GET", "/version", {"headers": {}}),
@@ -58,9 +60,48 @@ def test_every_implemented_operation_conforms(settings, failed_etl_run, fanout_r
         ("DELETE", f"/dags/{HELLO}/dagRuns/{run_id}", {}),
         ("DELETE", f"/dags/{HELLO}/dagRuns/{run_id}", {}),
         *_task_calls(failed_etl_run.dag_run_id, fanout_run.dag_run_id),
+        ("POST", "/variables", {"json": {"key": key, "value": "v", "description": "d"}}),
+        ("POST", "/variables", {"json": {"value": "v"}}),
+        ("GET", "/variables?limit=2&order_by=-id", {}),
+        ("GET", "/variables?order_by=nope", {}),
+        ("GET", f"/variables/{key}", {}),
+        ("GET", "/variables/no.such.key", {}),
+        ("PATCH", f"/variables/{key}?update_mask=value", {"json": {"key": key, "value": "w"}}),
+        ("PATCH", f"/variables/{key}", {"json": {"key": "other", "value": "w"}}),
+        ("PATCH", "/variables/no.such.key", {"json": {"key": "no.such.key", "value": "w"}}),
+        ("DELETE", f"/variables/{key}", {}),
+        ("DELETE", f"/variables/{key}", {}),
+        ("POST", "/connections", {"json": {"connection_id": conn, "conn_type": "http", "password": "p"}}),
+        ("POST", "/connections", {"json": {"connection_id": conn, "conn_type": "http"}}),
+        ("POST", "/connections", {"json": {"connection_id": "a b", "conn_type": "http"}}),
+        ("GET", "/connections?limit=2", {}),
+        ("GET", "/connections?order_by=host", {}),
+        ("GET", f"/connections/{conn}", {}),
+        ("GET", "/connections/no_such_conn", {}),
+        ("PATCH", f"/connections/{conn}?update_mask=host", {"json": {"host": "h"}}),
+        ("PATCH", f"/connections/{conn}", {"json": {"connection_id": "other"}}),
+        ("PATCH", "/connections/no_such_conn", {"json": {"host": "h"}}),
+        ("POST", "/connections/test", {"json": {"connection_id": conn, "conn_type": "http"}}),
+        ("DELETE", f"/connections/{conn}", {}),
+        ("DELETE", f"/connections/{conn}", {}),
+        ("POST", "/pools", {"json": {"name": pool, "slots": 2, "description": "d"}}),
+        ("POST", "/pools", {"json": {"name": pool, "slots": 2}}),
+        ("POST", "/pools", {"json": {"name": pool}}),
+        ("GET", "/pools?limit=2&order_by=-slots", {}),
+        ("GET", "/pools?order_by=nope", {}),
+        ("GET", f"/pools/{pool}", {}),
+        ("GET", "/pools/default_pool", {}),
+        ("GET", "/pools/no such pool", {}),
+        ("PATCH", f"/pools/{pool}?update_mask=slots", {"json": {"slots": 3}}),
+        ("PATCH", "/pools/default_pool", {"json": {"name": "x", "slots": 1}}),
+        ("PATCH", "/pools/no such pool", {"json": {"name": "no such pool", "slots": 1}}),
+        ("DELETE", f"/pools/{pool}", {}),
+        ("DELETE", "/pools/default_pool", {}),
+        ("DELETE", f"/pools/{pool}", {}),
     ]
     statuses = [call(method, path, **kwargs).status_code for method, path, kwargs in calls]
     assert 500 not in statuses and 200 in statuses and 204 in statuses and 400 in statuses and 404 in statuses
+    assert 409 in statuses and 403 in statuses
 
     assert not checker.failures, "\n".join(map(str, checker.failures))
     implemented = {

@@ -306,3 +306,37 @@ def test_delete_gives_up_after_its_retries(api, prefect):
     prefect.on("DELETE", delete, httpx.ConnectError)
     assert_problem(api.delete(f"/dags/example_etl/dagRuns/{DAG_RUN_ID}"), 503)
     assert prefect.attempts("DELETE", delete) == 3
+
+
+# -- variables, connections, pools: a create is repeated only when nothing was applied --------
+
+
+def variable_json(name: str) -> dict:
+    return {"id": str(uuid.uuid4()), "name": name, "value": "v", "tags": [], "created": "2024-05-01T06:00:00Z"}
+
+
+def test_a_create_refused_by_a_busy_prefect_is_repeated(api, prefect):
+    prefect.on("POST", "/variables/", httpx.Response(503), ok(variable_json("k"), 201))
+    assert api.post("/variables", json={"key": "k", "value": "v"}).status_code == 200
+    assert prefect.attempts("POST", "/variables/") == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "create"),
+    [
+        ("POST", "/variables", {"key": "k", "value": "v"}, "/variables/"),
+        ("POST", "/pools", {"name": "p", "slots": 1}, "/v2/concurrency_limits/"),
+    ],
+)
+def test_a_create_is_not_repeated_after_a_timeout(api, prefect, method, path, body, create):
+    # Prefect may have made it: a repeat would meet its own first attempt as a duplicate.
+    prefect.on("POST", create, httpx.ReadTimeout)
+    assert_problem(api.request(method, path, json=body), 504)
+    assert prefect.attempts("POST", create) == 1
+
+
+def test_a_delete_is_not_repeated_after_a_timeout(api, prefect):
+    # A repeat would find it gone and report a 404 for a delete that worked.
+    prefect.on("DELETE", "/variables/name/k", httpx.ReadTimeout)
+    assert_problem(api.delete("/variables/k"), 504)
+    assert prefect.attempts("DELETE", "/variables/name/k") == 1

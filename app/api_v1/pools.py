@@ -1,0 +1,98 @@
+"""Pool operations of the v1 API; a pool is a Prefect global concurrency limit (app/translate/pools.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from app.api_v1.params import PAGING, Body, Query
+from app.bridge import current_bridge
+from app.errors import BadRequest
+from app.translate.airflow import Pool
+from app.translate.pools import DEFAULT_POOL, READ_ONLY, WRITABLE, pool_order
+
+blueprint = Blueprint("pools", __name__)
+
+POOL_FIELDS = ("name", "slots", *READ_ONLY, "description", "include_deferred")
+
+
+@blueprint.get("/pools")
+def get_pools():
+    query = Query([*PAGING, "order_by"])
+    bridge = current_bridge()
+    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    found = bridge.pools.list_pools(pool_order(query.text("order_by") or "id"), page)
+    return jsonify({"pools": [_pool(each) for each in found.pools], "total_entries": found.total})
+
+
+@blueprint.get("/pools/<pool_name>")
+def get_pool(pool_name: str):
+    Query([])
+    return jsonify(_pool(current_bridge().pools.get(pool_name)))
+
+
+@blueprint.post("/pools")
+def post_pool():
+    Query([])
+    body = Body(WRITABLE)
+    _require_name_and_slots(body)
+    fields = _fields(body)
+    pool = current_bridge().pools.create(
+        fields["name"], fields["slots"], {key: fields.get(key) for key in ("description", "include_deferred")}
+    )
+    return jsonify(_pool(pool))
+
+
+@blueprint.patch("/pools/<pool_name>")
+def patch_pool(pool_name: str):
+    query = Query(["update_mask"])
+    update_mask = [field.strip() for field in query.texts("update_mask")]
+    body = Body(WRITABLE)
+    renames_default = pool_name == DEFAULT_POOL and body.data.get("name") != DEFAULT_POOL
+    if renames_default and not (update_mask and set(update_mask) <= {"slots", "include_deferred"}):
+        raise BadRequest("Default Pool's name can't be modified")
+    fields = _fields(body)
+    if update_mask:
+        for field in update_mask:
+            if field not in POOL_FIELDS:
+                raise BadRequest(f"Invalid field: {field} in update mask")
+            if field not in fields:
+                raise BadRequest(f"'{field}' is unknown or cannot be updated.")
+        fields = {field: fields[field] for field in update_mask}
+    else:
+        _require_name_and_slots(body)
+    return jsonify(_pool(current_bridge().pools.update(pool_name, fields)))
+
+
+@blueprint.delete("/pools/<pool_name>")
+def delete_pool(pool_name: str):
+    Query([])
+    current_bridge().pools.delete(pool_name)
+    return Response(status=204)
+
+
+def _require_name_and_slots(body: Body) -> None:
+    missing = sorted({"name", "slots"} - set(body.data))
+    if missing:
+        raise BadRequest(f"Missing required property(ies): {missing}")
+
+
+def _fields(body: Body) -> dict[str, Any]:
+    """The writable fields present in the body, type-checked as Airflow's schema does."""
+    fields: dict[str, Any] = {}
+    if "name" in body.data:
+        fields["name"] = body.text("name")
+    if "slots" in body.data:
+        fields["slots"] = body.integer("slots", 0)
+        if fields["slots"] < 0:
+            raise BadRequest("{'slots': ['Must be 0 or more: a Prefect concurrency limit cannot be unlimited (-1).']}")
+    if "description" in body.data:
+        fields["description"] = body.text("description")
+    if "include_deferred" in body.data:
+        fields["include_deferred"] = body.boolean("include_deferred", False)
+    return fields
+
+
+def _pool(pool: Pool) -> dict[str, Any]:
+    return {name: getattr(pool, name) for name in POOL_FIELDS}

@@ -10,7 +10,9 @@ from flask import current_app
 from app.prefect import PrefectClient
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
+from app.services.dag_stats import DagStatsService
 from app.services.dags import DagService
+from app.services.event_logs import EventLogService
 from app.settings import Settings
 from app.translate.dag_ids import load_mapping
 from app.translate.states import StateTable, load_state_table
@@ -26,6 +28,8 @@ class Bridge:
     dags: DagService
     dag_runs: DagRunService
     states: StateTable
+    dag_stats: DagStatsService
+    event_logs: EventLogService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -41,7 +45,14 @@ class Bridge:
         states = load_state_table()
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
         return cls(
-            settings, prefect, catalog, DagService(prefect, catalog), DagRunService(prefect, catalog, states), states
+            settings,
+            prefect,
+            catalog,
+            DagService(prefect, catalog),
+            DagRunService(prefect, catalog, states),
+            states,
+            DagStatsService(prefect, catalog, states),
+            EventLogService(prefect, catalog),
         )
 
 

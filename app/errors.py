@@ -30,14 +30,31 @@ class Unauthenticated(BridgeError):
     title = "Unauthorized"
 
 
+class PermissionDenied(BridgeError):
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(BridgeError):
     status = 404
     title = "Not Found"
 
 
+class NotAcceptable(BridgeError):
+    status = 406
+    title = "Not Acceptable"
+
+
 class Conflict(BridgeError):
     status = 409
     title = "Conflict"
+
+
+class NotImplementedByBridge(BridgeError):
+    """An Airflow operation the bridge does not serve; the detail says why."""
+
+    status = 501
+    title = "Not Implemented"
 
 
 class UpstreamError(BridgeError):

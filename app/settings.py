@@ -31,6 +31,7 @@ ENVIRONMENT = {
     "BRIDGE_AUTH": "auth_enabled",
     "BRIDGE_ADMIN_USERNAME": "admin_username",
     "BRIDGE_ADMIN_PASSWORD": "admin_password",
+    "BRIDGE_EXPOSE_CONFIG": "expose_config",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -56,6 +57,7 @@ class Settings(BaseModel):
     auth_enabled: bool = True
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
+    expose_config: bool = False
 
     @field_validator("prefect_api_url")
     @classmethod

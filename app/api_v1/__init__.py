@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from app.api_v1 import dag_runs, dags, monitoring
+from app.api_v1 import (
+    config,
+    dag_runs,
+    dag_sources,
+    dag_stats,
+    dag_warnings,
+    dags,
+    datasets,
+    event_logs,
+    import_errors,
+    monitoring,
+    plugins,
+    providers,
+)
 from app.api_v1.auth import require_basic_auth
+from app.api_v1.not_implemented import fallback_blueprint, served_operations
+from app.api_v1.operations import V1_OPERATIONS
 
 PREFIX = "/api/v1"
+PROTECTED = (
+    dags,
+    dag_runs,
+    dag_stats,
+    dag_sources,
+    dag_warnings,
+    import_errors,
+    event_logs,
+    datasets,
+    config,
+    plugins,
+    providers,
+)
 
 
 def register(app: Flask) -> None:
@@ -16,8 +44,12 @@ def register(app: Flask) -> None:
 
     protected = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     protected.before_request(require_basic_auth)
-    protected.register_blueprint(dags.blueprint)
-    protected.register_blueprint(dag_runs.blueprint)
+    for resource in PROTECTED:
+        protected.register_blueprint(resource.blueprint)
 
     app.register_blueprint(public)
     app.register_blueprint(protected)
+    # Last, so it sees every real route: 501 for each listed operation none serves.
+    served = served_operations(app, PREFIX)
+    missing = [operation for operation in V1_OPERATIONS if operation not in served]
+    app.register_blueprint(fallback_blueprint(missing, require_basic_auth), url_prefix=PREFIX)

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dags import DagQuery
@@ -16,6 +17,7 @@ DAG_ORDER_KEYS = ("dag_id", "-dag_id")
 
 
 @blueprint.get("/dags")
+@prefect_calls("POST /deployments/filter", "POST /flows/filter")
 def get_dags():
     query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
     bridge = current_bridge()
@@ -29,6 +31,7 @@ def get_dags():
 
 
 @blueprint.get("/dags/<dag_id>")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}")
 def get_dag(dag_id: str):
     query = Query(["fields"])
     dag = current_bridge().dags.get_dag(dag_id)
@@ -36,6 +39,7 @@ def get_dag(dag_id: str):
 
 
 @blueprint.get("/dags/<dag_id>/details")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}")
 def get_dag_details(dag_id: str):
     query = Query(["fields"])
     dag = current_bridge().dags.get_dag(dag_id)
@@ -43,6 +47,11 @@ def get_dag_details(dag_id: str):
 
 
 @blueprint.patch("/dags/<dag_id>")
+@prefect_calls(
+    "GET /deployments/name/{flow}/{deployment}",
+    "POST /deployments/{id}/pause_deployment",
+    "POST /deployments/{id}/resume_deployment",
+)
 def patch_dag(dag_id: str):
     query = Query(["update_mask"])
     paused = _requested_pause(query)
@@ -52,6 +61,12 @@ def patch_dag(dag_id: str):
 
 
 @blueprint.patch("/dags")
+@prefect_calls(
+    "POST /deployments/filter",
+    "POST /flows/filter",
+    "POST /deployments/{id}/pause_deployment",
+    "POST /deployments/{id}/resume_deployment",
+)
 def patch_dags():
     """Pause or resume the page of DAGs matching `dag_id_pattern` (`~`: all)."""
     query = Query([*PAGING, "tags", "update_mask", "only_active", "dag_id_pattern"])

@@ -22,14 +22,14 @@ import time
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from app.prefect.models import Deployment, Flow, FlowRun, FlowRunPage, SetStateResult
+from app.prefect.models import Deployment, EventPage, Flow, FlowRun, FlowRunPage, SetStateResult
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,9 @@ class PrefectClient:
         path = f"deployments/name/{_segment(flow_name)}/{_segment(deployment_name)}"
         return _parse(Deployment, self._request("GET", path))
 
+    def read_deployment(self, deployment_id: UUID) -> Deployment:
+        return _parse(Deployment, self._request("GET", f"deployments/{deployment_id}"))
+
     def filter_deployments(self, body: Mapping[str, Any]) -> list[Deployment]:
         return _parse_list(Deployment, self._request("POST", "deployments/filter", json=body))
 
@@ -158,6 +161,20 @@ class PrefectClient:
         except PrefectRequestError as error:
             if error.prefect_status != 404:
                 raise
+
+    # -- events ---------------------------------------------------------------
+
+    def filter_events(self, body: Mapping[str, Any]) -> EventPage:
+        """The first page of events matching `body` (at most 50 per page)."""
+        return _parse(EventPage, self._request("POST", "events/filter", json=body))
+
+    def next_events(self, next_page: str) -> EventPage:
+        """The page after one whose `next_page` link is given (a read: repeating it is harmless)."""
+        tokens = parse_qs(urlsplit(next_page).query).get("page-token")
+        if not tokens:
+            raise UpstreamError("Prefect answered a next_page link without a page token")
+        path = "events/filter/next?page-token=" + quote(tokens[0], safe="")
+        return _parse(EventPage, self._request("GET", path))
 
     # -- the one request path -------------------------------------------------
 

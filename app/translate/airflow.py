@@ -47,3 +47,15 @@ class DagRun:
     external_trigger: bool
     conf: dict[str, Any]
     note: str | None
+
+
+@dataclass(frozen=True)
+class EventLog:
+    event_log_id: int
+    when: datetime
+    event: str
+    dag_id: str | None
+    task_id: str | None
+    run_id: str | None
+    execution_date: datetime | None
+    extra: str | None

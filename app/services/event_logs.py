@@ -9,6 +9,7 @@ for deployments not seen before. Reading one entry: one call, plus those two.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from uuid import UUID
 
 from app.errors import NotFound
@@ -79,7 +80,8 @@ class EventLogService:
         deployment_ids = {each for each in map(event_logs.deployment_id_of, events) if each}
         dag_ids = self.catalog.dag_ids(deployment_ids) if deployment_ids else {}
         runs = self._flow_runs({each for each in map(event_logs.flow_run_id_of, events) if each})
-        return [event_logs.event_to_event_log(event, dag_ids, runs) for event in events]
+        now = datetime.now(UTC)
+        return [event_logs.event_to_event_log(event, dag_ids, runs, now=now) for event in events]
 
     def _flow_runs(self, ids: set[UUID]) -> dict[UUID, FlowRun]:
         wanted = sorted(map(str, ids))

@@ -14,7 +14,9 @@ Synthesised EventLog fields and their rules:
   `excluded_events` match those names exactly.
 - dag_id: the deployment related to the event, through the DAG mapping;
   run_id: the dag_run_id of the flow run it concerns; execution_date: that
-  run's expected start.
+  run's expected start. Both are null while that start is in the future:
+  the run is not an Airflow DAG run yet (dag_runs.py), though Prefect's
+  scheduler has created it and recorded its events.
 - task_id: the task run's `task_key` (stable per task definition), for
   task-run events.
 - owner: null: Prefect's open-source server records no user with its events,
@@ -134,10 +136,12 @@ def event_filter(query: EventLogQuery) -> dict[str, Any]:
     return criteria
 
 
-def event_to_event_log(event: Event, dag_ids: dict[UUID, str], runs: dict[UUID, FlowRun]) -> EventLog:
+def event_to_event_log(event: Event, dag_ids: dict[UUID, str], runs: dict[UUID, FlowRun], *, now: datetime) -> EventLog:
     """`dag_ids`: dag_id per deployment id; `runs`: the flow runs the events concern, by id."""
     deployment_id = deployment_id_of(event)
     run = runs.get(flow_run_id_of(event))
+    if run is not None and (run.expected_start_time is None or run.expected_start_time > now):
+        run = None  # not a DAG run yet
     return EventLog(
         event_log_id=event_log_id(event.id),
         when=event.occurred,

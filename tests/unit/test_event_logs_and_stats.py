@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,7 @@ FLOW_RUN_EVENT = {
     "payload": {"validated_state": {"type": "COMPLETED"}},
 }
 EXPECTED = datetime(2026, 11, 30, 18, 53, 44, tzinfo=UTC)
+LATER = EXPECTED + timedelta(hours=1)
 
 
 def a_flow_run(**fields) -> FlowRun:
@@ -61,7 +62,8 @@ def test_event_log_ids_are_the_event_uuids_read_as_integers():
 
 def test_a_task_run_event_as_an_event_log():
     run = a_flow_run(tags=["airflow-bridge"], expected_start_time=EXPECTED)
-    entry = event_logs.event_to_event_log(Event.model_validate(TASK_RUN_EVENT), {DEPLOYMENT: "etl"}, {FLOW_RUN: run})
+    event = Event.model_validate(TASK_RUN_EVENT)
+    entry = event_logs.event_to_event_log(event, {DEPLOYMENT: "etl"}, {FLOW_RUN: run}, now=LATER)
     assert (entry.dag_id, entry.run_id, entry.task_id) == ("etl", "run-1", "extract-b217b685")
     assert entry.event == "prefect.task-run.Pending" and entry.execution_date == EXPECTED
     assert entry.event_log_id == uuid.UUID(TASK_RUN_EVENT["id"]).int
@@ -69,8 +71,15 @@ def test_a_task_run_event_as_an_event_log():
 
 
 def test_a_flow_run_event_of_an_unknown_run_and_dag_keeps_what_it_knows():
-    entry = event_logs.event_to_event_log(Event.model_validate(FLOW_RUN_EVENT), {}, {})
+    entry = event_logs.event_to_event_log(Event.model_validate(FLOW_RUN_EVENT), {}, {}, now=LATER)
     assert (entry.dag_id, entry.run_id, entry.task_id, entry.execution_date) == (None, None, None, None)
+
+
+def test_a_run_whose_time_has_not_come_is_not_named():
+    run = a_flow_run(tags=["airflow-bridge"], expected_start_time=EXPECTED)
+    event = Event.model_validate(FLOW_RUN_EVENT)
+    entry = event_logs.event_to_event_log(event, {DEPLOYMENT: "etl"}, {FLOW_RUN: run}, now=EXPECTED - timedelta(1))
+    assert (entry.dag_id, entry.run_id, entry.execution_date) == ("etl", None, None)
 
 
 def test_the_filter_for_a_query():

@@ -70,12 +70,9 @@ def get_event_logs():
     return jsonify({"event_logs": entries, "total_entries": found.total})
 
 
-@blueprint.get("/eventLogs/<event_log_id>")
+@blueprint.get("/eventLogs/<int:event_log_id>")
 @prefect_calls(*EVENT_LOG_CALLS)
-def get_event_log(event_log_id: str):
+def get_event_log(event_log_id: int):
+    """A path that is not a whole number is routed nowhere (404), as in Airflow, whose route takes an int."""
     Query([])
-    try:
-        number = int(event_log_id)
-    except ValueError:
-        raise BadRequest(f"'{event_log_id}' is not of type 'integer' - 'event_log_id'") from None
-    return jsonify(serialize.event_log(current_bridge().event_logs.get_entry(number)))
+    return jsonify(serialize.event_log(current_bridge().event_logs.get_entry(event_log_id)))

@@ -113,7 +113,7 @@ def test_event_log_filters_that_match_nothing(api):
 def test_unknown_event_log_is_404(api):
     assert api.get(f"/eventLogs/{uuid.uuid4().int}").status_code == 404
     assert api.get("/eventLogs/-1").status_code == 404
-    assert api.get("/eventLogs/abc").status_code == 400
+    assert api.get("/eventLogs/abc").status_code == 404
 
 
 # -- the always-empty collections ---------------------------------------------

@@ -35,7 +35,7 @@ EVENT_LOG_PARAMS = (
 UNSUPPORTED_FILTERS = {
     "task_id": "Prefect cannot filter events by task (a task run's events do not carry its task key as a label)",
     "map_index": "Prefect task runs have no map index",
-    "try_number": "Prefect records no try number with its events",
+    "try_number": "Prefect's events carry the tries so far (0 before a run starts), not the try they belong to",
 }
 #: Reading events, then the runs and DAGs they concern.
 EVENT_LOG_CALLS = ("POST /events/filter", "POST /flow_runs/filter", "POST /deployments/filter", "POST /flows/filter")

@@ -26,7 +26,7 @@ class Operation(NamedTuple):
 
 # Operations that are planned and being built: the reason they answer 501 until then.
 PLANNED_TASK_INSTANCES = "not implemented yet by the bridge: task instances will be read from Prefect task runs"
-PLANNED_TASKS = "not implemented yet by the bridge: tasks will be read from the task graph of the deployment's runs"
+PLANNED_TASKS = "not implemented yet by the bridge: tasks will be read from the task runs Prefect records"
 PLANNED_VARIABLES = "not implemented yet by the bridge: variables will be Prefect variables"
 PLANNED_CONNECTIONS = "not implemented yet by the bridge: connections will be Prefect blocks"
 PLANNED_POOLS = "not implemented yet by the bridge: pools will be Prefect global concurrency limits"

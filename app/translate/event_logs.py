@@ -21,8 +21,9 @@ Synthesised EventLog fields and their rules:
   task-run events.
 - owner: null: Prefect's open-source server records no user with its events,
   so an `owner` filter matches nothing.
-- map_index, try_number: null (Prefect events carry no map index; a try
-  is not an event of its own); filtering by them is a 400.
+- map_index, try_number: null (Prefect events carry no map index, and
+  their run count is the tries so far, 0 before a run starts, not the try
+  an event belongs to); filtering by them is a 400.
 - extra: the Prefect event payload as JSON text.
 
 Order: Prefect returns events by occurrence only, so `when` and

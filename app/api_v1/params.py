@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest as WerkzeugBadRequest
 from app.errors import BadRequest, NotAcceptable
 from app.translate.dag_runs import DateRange
 from app.translate.dates import parse_body_datetime, parse_query_datetime
-from app.translate.paging import Page, check_limit, check_offset
+from app.translate.paging import Page, check_limit, check_offset, order_key
 
 PAGING = ("limit", "offset")
 #: What Airflow answers documents (config, DAG sources) in, in its order of preference.
@@ -134,9 +134,8 @@ def _invalid(name: str, word: str) -> BadRequest:
 
 def check_order_by(order_by: str | None, allowed: Iterable[str]) -> None:
     """Airflow's `apply_sorting` check: a key it does not allow is a 400."""
-    if order_by and order_by.removeprefix("-") not in allowed:
-        key = order_by.removeprefix("-")
-        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
+    if order_by:
+        order_key(order_by, allowed)
 
 
 def accepted_media_type() -> str:

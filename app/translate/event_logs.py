@@ -44,7 +44,7 @@ from uuid import UUID
 from app.errors import BadRequest
 from app.prefect.models import Event, FlowRun
 from app.translate.airflow import EventLog
-from app.translate.paging import Page
+from app.translate.paging import Page, order_key
 from app.translate.run_ids import dag_run_id_of
 
 EVENT_PREFIXES = ("prefect.flow-run.", "prefect.task-run.")
@@ -59,8 +59,8 @@ UUID_INTEGERS = 1 << 128
 FLOW_RUN = "prefect.flow-run."
 DEPLOYMENT = "prefect.deployment."
 TASK_RUN_EVENT = "prefect.task-run."
-#: Airflow order_by key -> Prefect event order; others Airflow knows cannot be honoured.
-EVENT_ORDERS = {"event_log_id": "ASC", "when": "ASC"}
+#: The Airflow order_by keys that sort by occurrence, the one order Prefect gives events in.
+OCCURRENCE_ORDER_KEYS = ("event_log_id", "when")
 AIRFLOW_EVENT_ORDER_KEYS = (
     "event_log_id",
     "when",
@@ -106,11 +106,8 @@ def check_window(page: Page) -> None:
 
 
 def event_order(order_by: str) -> str:
-    descending = order_by.startswith("-")
-    key = order_by.removeprefix("-")
-    if key not in AIRFLOW_EVENT_ORDER_KEYS:
-        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
-    if key not in EVENT_ORDERS:
+    key, descending = order_key(order_by, AIRFLOW_EVENT_ORDER_KEYS)
+    if key not in OCCURRENCE_ORDER_KEYS:
         raise BadRequest(f"Ordering by '{key}' cannot be honoured: Prefect returns events in order of occurrence only")
     return "DESC" if descending else "ASC"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.errors import BadRequest
@@ -23,6 +24,14 @@ def check_limit(limit: int | None, *, maximum: int, fallback: int) -> int:
     if limit < 0:
         raise BadRequest("Page limit must be a positive integer")
     return min(limit, maximum)
+
+
+def order_key(order_by: str, allowed: Iterable[str]) -> tuple[str, bool]:
+    """(key, descending) of an Airflow `order_by`; a key Airflow does not allow is its 400."""
+    key = order_by.removeprefix("-")
+    if key not in allowed:
+        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
+    return key, order_by.startswith("-")
 
 
 def check_offset(offset: int | None) -> int:

@@ -2,11 +2,13 @@
 
 from flask import Blueprint, Flask
 
+from app import create_app
 from app.api_v1 import PREFIX
 from app.api_v1.not_implemented import BLUEPRINT, fallback_blueprint, path_shape, served_operations
 from app.api_v1.operations import V1_OPERATIONS
 from app.api_v1.problems import render
 from app.errors import BridgeError
+from app.settings import Settings
 from support.airflow_spec import HTTP_METHODS, load_v1_spec
 
 
@@ -61,3 +63,16 @@ def test_an_operation_a_blueprint_starts_serving_leaves_the_501_set():
     # Another method on a served path still falls back to its own 501.
     answer = client.delete("/api/v1/variables/some_key")
     assert answer.status_code == 501 and answer.get_json()["detail"].startswith("delete_variable is not available: ")
+
+
+def test_every_route_of_the_app_is_a_listed_operation():
+    app = create_app(Settings(auth_enabled=False))
+    listed = {(op.method, path_shape(op.path)) for op in V1_OPERATIONS}
+    routes = {
+        (method, path_shape(rule.rule.removeprefix(PREFIX)))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(PREFIX + "/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - listed == set(), "routes that are no operation of the spec"
+    assert listed - routes == set(), "operations with neither a handler nor a 501"

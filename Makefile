@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench coverage clean
 
 run: $(INSTALLED)
 	$(BIN)/airflow-prefect-bridge embedded
@@ -14,6 +14,10 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/python -m pytest
+
+# The README's table of v1 operations (served or 501, and the Prefect calls behind each).
+coverage: $(INSTALLED)
+	$(BIN)/python -m app.api_v1.coverage
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/latency.py

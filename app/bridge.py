@@ -12,7 +12,9 @@ from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
 from app.services.connections import ConnectionService
 from app.services.dag_runs import DagRunService
+from app.services.dag_stats import DagStatsService
 from app.services.dags import DagService
+from app.services.event_logs import EventLogService
 from app.services.pools import PoolService
 from app.services.task_instances import TaskInstanceService
 from app.services.variables import VariableService
@@ -35,6 +37,8 @@ class Bridge:
     variables: VariableService
     connections: ConnectionService
     pools: PoolService
+    dag_stats: DagStatsService
+    event_logs: EventLogService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -62,6 +66,8 @@ class Bridge:
             variables=VariableService(prefect),
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
+            dag_stats=DagStatsService(prefect, catalog, states),
+            event_logs=EventLogService(prefect, catalog),
         )
 
 

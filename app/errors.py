@@ -40,9 +40,21 @@ class NotFound(BridgeError):
     title = "Not Found"
 
 
+class NotAcceptable(BridgeError):
+    status = 406
+    title = "Not Acceptable"
+
+
 class Conflict(BridgeError):
     status = 409
     title = "Conflict"
+
+
+class NotImplementedByBridge(BridgeError):
+    """An Airflow operation the bridge does not serve; the detail says why."""
+
+    status = 501
+    title = "Not Implemented"
 
 
 class UpstreamError(BridgeError):

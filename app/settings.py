@@ -33,6 +33,7 @@ ENVIRONMENT = {
     "BRIDGE_ADMIN_PASSWORD": "admin_password",
     "BRIDGE_TEST_CONNECTION": "test_connection",
     "BRIDGE_TEST_CONNECTION_TIMEOUT": "test_connection_timeout",
+    "BRIDGE_EXPOSE_CONFIG": "expose_config",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -60,6 +61,7 @@ class Settings(BaseModel):
     admin_password: SecretStr | None = None
     test_connection: Literal["Disabled", "Enabled"] = "Disabled"
     test_connection_timeout: Seconds = 3.0
+    expose_config: bool = False
 
     @field_validator("prefect_api_url")
     @classmethod

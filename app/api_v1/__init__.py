@@ -5,12 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from app.api_v1 import (
+    config,
     connections,
     dag_runs,
+    dag_sources,
+    dag_stats,
+    dag_warnings,
     dags,
+    datasets,
+    event_logs,
+    import_errors,
     logs,
     monitoring,
+    plugins,
     pools,
+    providers,
     task_instances,
     task_tries,
     tasks,
@@ -18,8 +27,31 @@ from app.api_v1 import (
     xcom,
 )
 from app.api_v1.auth import require_basic_auth
+from app.api_v1.not_implemented import fallback_blueprint, served_operations
+from app.api_v1.operations import V1_OPERATIONS
 
 PREFIX = "/api/v1"
+PROTECTED = (
+    dags,
+    dag_runs,
+    task_instances,
+    task_tries,
+    logs,
+    xcom,
+    tasks,
+    variables,
+    connections,
+    pools,
+    dag_stats,
+    dag_sources,
+    dag_warnings,
+    import_errors,
+    event_logs,
+    datasets,
+    config,
+    plugins,
+    providers,
+)
 
 
 def register(app: Flask) -> None:
@@ -28,16 +60,12 @@ def register(app: Flask) -> None:
 
     protected = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     protected.before_request(require_basic_auth)
-    protected.register_blueprint(dags.blueprint)
-    protected.register_blueprint(dag_runs.blueprint)
-    protected.register_blueprint(task_instances.blueprint)
-    protected.register_blueprint(task_tries.blueprint)
-    protected.register_blueprint(logs.blueprint)
-    protected.register_blueprint(xcom.blueprint)
-    protected.register_blueprint(tasks.blueprint)
-    protected.register_blueprint(variables.blueprint)
-    protected.register_blueprint(connections.blueprint)
-    protected.register_blueprint(pools.blueprint)
+    for resource in PROTECTED:
+        protected.register_blueprint(resource.blueprint)
 
     app.register_blueprint(public)
     app.register_blueprint(protected)
+    # Last, so it sees every real route: 501 for each listed operation none serves.
+    served = served_operations(app, PREFIX)
+    missing = [operation for operation in V1_OPERATIONS if operation not in served]
+    app.register_blueprint(fallback_blueprint(missing, require_basic_auth), url_prefix=PREFIX)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dag_runs import Trigger
@@ -28,9 +29,18 @@ TRIGGER_KEYS = (
     "data_interval_end",
 )
 PATCHABLE_STATES = ("success", "failed", "queued")
+#: A page of runs: paginate (aligned pages) or filter and count, and the dag_ids of new deployments.
+RUN_PAGE_CALLS = (
+    "POST /flow_runs/paginate",
+    "POST /flow_runs/filter",
+    "POST /flow_runs/count",
+    "POST /deployments/filter",
+    "POST /flows/filter",
+)
 
 
 @blueprint.get("/dags/<dag_id>/dagRuns")
+@prefect_calls(*RUN_PAGE_CALLS)
 def get_dag_runs(dag_id: str):
     query = Query([*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields"])
     if query.text("updated_at_gte") or query.text("updated_at_lte"):
@@ -53,6 +63,7 @@ def get_dag_runs(dag_id: str):
 
 
 @blueprint.post("/dags/~/dagRuns/list")
+@prefect_calls(*RUN_PAGE_CALLS)
 def get_dag_runs_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
@@ -75,6 +86,12 @@ def get_dag_runs_batch():
 
 
 @blueprint.post("/dags/<dag_id>/dagRuns")
+@prefect_calls(
+    "GET /deployments/name/{flow}/{deployment}",
+    "POST /flow_runs/filter",
+    "POST /deployments/{id}/create_flow_run",
+    "DELETE /flow_runs/{id}",
+)
 def post_dag_run(dag_id: str):
     Query([])
     run = current_bridge().dag_runs.trigger(dag_id, _trigger(Body(TRIGGER_KEYS)))
@@ -82,6 +99,7 @@ def post_dag_run(dag_id: str):
 
 
 @blueprint.get("/dags/<dag_id>/dagRuns/<dag_run_id>")
+@prefect_calls("POST /flow_runs/filter")
 def get_dag_run(dag_id: str, dag_run_id: str):
     query = Query(["fields"])
     run = current_bridge().dag_runs.get_run(dag_id, dag_run_id)
@@ -89,6 +107,7 @@ def get_dag_run(dag_id: str, dag_run_id: str):
 
 
 @blueprint.patch("/dags/<dag_id>/dagRuns/<dag_run_id>")
+@prefect_calls("POST /flow_runs/filter", "POST /flow_runs/{id}/set_state", "GET /flow_runs/{id}")
 def update_dag_run_state(dag_id: str, dag_run_id: str):
     Query([])
     state = Body(["state"]).text("state")
@@ -99,6 +118,7 @@ def update_dag_run_state(dag_id: str, dag_run_id: str):
 
 
 @blueprint.delete("/dags/<dag_id>/dagRuns/<dag_run_id>")
+@prefect_calls("POST /flow_runs/filter", "DELETE /flow_runs/{id}")
 def delete_dag_run(dag_id: str, dag_run_id: str):
     Query([])
     current_bridge().dag_runs.delete(dag_id, dag_run_id)
@@ -106,6 +126,7 @@ def delete_dag_run(dag_id: str, dag_run_id: str):
 
 
 @blueprint.post("/dags/<dag_id>/dagRuns/<dag_run_id>/clear")
+@prefect_calls("POST /flow_runs/filter", "POST /flow_runs/{id}/set_state", "GET /flow_runs/{id}")
 def clear_dag_run(dag_id: str, dag_run_id: str):
     """Re-run the flow run; with `dry_run` (the default) only say what would be cleared.
 
@@ -122,6 +143,7 @@ def clear_dag_run(dag_id: str, dag_run_id: str):
 
 
 @blueprint.patch("/dags/<dag_id>/dagRuns/<dag_run_id>/setNote")
+@prefect_calls("POST /flow_runs/filter", "PATCH /flow_runs/{id}/labels")
 def set_dag_run_note(dag_id: str, dag_run_id: str):
     Query([])
     note = Body(["note"]).text("note")

@@ -6,16 +6,19 @@ from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dags import DagQuery
+from app.translate.ordering import parse_order_by
 
 blueprint = Blueprint("dags", __name__)
 
-DAG_ORDER_KEYS = ("dag_id", "-dag_id")
+DAG_ORDER_KEYS = ("dag_id",)
 
 
 @blueprint.get("/dags")
+@prefect_calls("POST /deployments/filter", "POST /flows/filter")
 def get_dags():
     query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
     bridge = current_bridge()
@@ -29,6 +32,7 @@ def get_dags():
 
 
 @blueprint.get("/dags/<dag_id>")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}")
 def get_dag(dag_id: str):
     query = Query(["fields"])
     dag = current_bridge().dags.get_dag(dag_id)
@@ -36,6 +40,7 @@ def get_dag(dag_id: str):
 
 
 @blueprint.get("/dags/<dag_id>/details")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}")
 def get_dag_details(dag_id: str):
     query = Query(["fields"])
     dag = current_bridge().dags.get_dag(dag_id)
@@ -43,6 +48,11 @@ def get_dag_details(dag_id: str):
 
 
 @blueprint.patch("/dags/<dag_id>")
+@prefect_calls(
+    "GET /deployments/name/{flow}/{deployment}",
+    "POST /deployments/{id}/pause_deployment",
+    "POST /deployments/{id}/resume_deployment",
+)
 def patch_dag(dag_id: str):
     query = Query(["update_mask"])
     paused = _requested_pause(query)
@@ -52,6 +62,12 @@ def patch_dag(dag_id: str):
 
 
 @blueprint.patch("/dags")
+@prefect_calls(
+    "POST /deployments/filter",
+    "POST /flows/filter",
+    "POST /deployments/{id}/pause_deployment",
+    "POST /deployments/{id}/resume_deployment",
+)
 def patch_dags():
     """Pause or resume the page of DAGs matching `dag_id_pattern` (`~`: all)."""
     query = Query([*PAGING, "tags", "update_mask", "only_active", "dag_id_pattern"])
@@ -67,15 +83,12 @@ def patch_dags():
 
 
 def _dag_query(query: Query) -> DagQuery:
-    order_by = query.text("order_by") or "dag_id"
-    if order_by not in DAG_ORDER_KEYS:
-        key = order_by.removeprefix("-")
-        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
+    order = parse_order_by(query.text("order_by") or "dag_id", DAG_ORDER_KEYS)
     return DagQuery(
         tags=query.texts("tags"),
         paused=query.boolean("paused"),
         dag_id_pattern=query.text("dag_id_pattern"),
-        descending=order_by.startswith("-"),
+        descending=order.descending,
     )
 
 

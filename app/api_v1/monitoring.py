@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, jsonify
 
 from app import __version__
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.translate.dates import format_datetime
 
@@ -16,6 +17,7 @@ AIRFLOW_API_VERSION = "2.10.5"
 
 
 @blueprint.get("/health")
+@prefect_calls("GET /health")
 def get_health():
     """Prefect's health stands for Airflow's metadatabase and scheduler.
 
@@ -37,5 +39,6 @@ def get_health():
 
 
 @blueprint.get("/version")
+@prefect_calls()
 def get_version():
     return jsonify({"version": AIRFLOW_API_VERSION, "git_version": f"airflow-prefect-bridge-{__version__}"})

@@ -15,12 +15,15 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import BadRequest as WerkzeugBadRequest
 
-from app.errors import BadRequest
+from app.errors import BadRequest, NotAcceptable
 from app.translate.dag_runs import DateRange
 from app.translate.dates import parse_body_datetime, parse_query_datetime
+from app.translate.ordering import parse_order_by
 from app.translate.paging import Page, check_limit, check_offset
 
 PAGING = ("limit", "offset")
+#: What Airflow answers documents (config, DAG sources) in, in its order of preference.
+DOCUMENT_MEDIA_TYPES = ("text/plain", "application/json")
 TRUE_WORDS = {"true": True, "false": False}
 
 
@@ -162,3 +165,22 @@ def schema_errors(title: str) -> Iterator[None]:
 
 def _invalid(name: str, word: str) -> BadRequest:
     return BadRequest(f"{{'{name}': ['Not a valid {word}.']}}")
+
+
+def check_order_by(order_by: str | None, allowed: Iterable[str]) -> None:
+    """Airflow's `apply_sorting` check: a key it does not allow is a 400."""
+    if order_by:
+        parse_order_by(order_by, allowed)
+
+
+def accepted_media_type() -> str:
+    """text/plain or application/json, whichever the Accept header prefers (Airflow's rule); else a 406.
+
+    No Accept header at all accepts anything (RFC 9110), as `*/*` does: text/plain.
+    """
+    if "Accept" not in request.headers:
+        return DOCUMENT_MEDIA_TYPES[0]
+    media_type = request.accept_mimetypes.best_match(DOCUMENT_MEDIA_TYPES)
+    if media_type is None:
+        raise NotAcceptable(f"Accept one of {', '.join(DOCUMENT_MEDIA_TYPES)}")
+    return media_type

@@ -14,6 +14,7 @@ ERROR_SECTIONS = {
     403: "PermissionDenied",
     404: "NotFound",
     405: "MethodNotAllowed",
+    406: "NotAcceptable",
     409: "AlreadyExists",
 }
 

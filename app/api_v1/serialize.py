@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.errors import BadRequest
-from app.translate.airflow import Dag, DagRun, Task, TaskInstance, TaskTry, XComEntry
+from app.translate.airflow import Dag, DagRun, EventLog, Task, TaskInstance, TaskTry, XComEntry
 from app.translate.dates import format_datetime
 from app.translate.task_instances import DEFAULT_POOL, DEFAULT_QUEUE, OPERATOR
 
@@ -210,3 +210,24 @@ def only_fields(document: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     if unknown:
         raise BadRequest(f"Unknown field(s) in 'fields': {', '.join(unknown)}")
     return {name: document[name] for name in fields}
+
+
+def event_log(item: EventLog) -> dict[str, Any]:
+    return {
+        "event_log_id": item.event_log_id,
+        "when": format_datetime(item.when),
+        "dag_id": item.dag_id,
+        "task_id": item.task_id,
+        "run_id": item.run_id,
+        "map_index": None,
+        "try_number": None,
+        "event": item.event,
+        "execution_date": format_datetime(item.execution_date),
+        "owner": None,
+        "extra": item.extra,
+    }
+
+
+def empty_collection(name: str) -> dict[str, Any]:
+    """A collection the bridge has nothing to put in, in Airflow's shape."""
+    return {name: [], "total_entries": 0}

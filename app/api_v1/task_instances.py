@@ -15,6 +15,7 @@ from app.bridge import current_bridge
 from app.errors import BadRequest, NotFound
 from app.services.task_instances import RunTasks
 from app.translate.airflow import TaskInstance
+from app.translate.ordering import nulls_last, parse_order_by
 from app.translate.paging import Page, check_offset
 from app.translate.states import SETTABLE_TASK_STATES
 from app.translate.task_instances import TaskInstanceQuery, check_task_states
@@ -127,10 +128,7 @@ def get_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_ind
 def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, *LIST_PARAMS, "order_by"])
     ti_query, page = _query(query), _page(query)
-    order_by = query.text("order_by") or "map_index"
-    key = order_by.removeprefix("-")
-    if key not in MAPPED_ORDER_KEYS:
-        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
+    order = parse_order_by(query.text("order_by") or "map_index", MAPPED_ORDER_KEYS)
     run = current_bridge().task_instances.run_tasks(dag_id, dag_run_id)
     of_task = [each for each in run.instances if each.task_id == task_id]
     if not of_task:
@@ -140,14 +138,10 @@ def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
         raise NotFound(f"Task id {task_id} is not mapped", title="Task not mapped")
     matching = sorted(
         (each for each in mapped if ti_query.matches(each)),
-        key=lambda each: _sort_key(getattr(each, key)),
-        reverse=order_by.startswith("-"),
+        key=lambda each: nulls_last(getattr(each, order.key)),
+        reverse=order.descending,
     )
     return _collection(matching[page.offset : page.offset + page.limit], len(matching))
-
-
-def _sort_key(value):
-    return (value is None, value if value is not None else 0)
 
 
 @blueprint.patch(INSTANCE)

@@ -8,7 +8,8 @@ from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Query
 from app.api_v1.task_instances import INSTANCE, MAPPED_INSTANCE
 from app.bridge import current_bridge
-from app.errors import BadRequest, NotFound
+from app.errors import NotFound
+from app.translate.ordering import nulls_last, parse_order_by
 
 blueprint = Blueprint("task_tries", __name__)
 
@@ -41,12 +42,9 @@ def _tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
     query = Query([*PAGING, "order_by"])
     settings = current_bridge().settings
     page = query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
-    order_by = query.text("order_by") or "try_number"
-    key = order_by.removeprefix("-")
-    if key not in TRY_ORDER_KEYS:
-        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
-    instance, rows = _history(dag_id, dag_run_id, task_id, map_index)
-    rows.sort(key=lambda row: (row[key] is None, row[key] if row[key] is not None else 0), reverse=order_by[0] == "-")
+    order = parse_order_by(query.text("order_by") or "try_number", TRY_ORDER_KEYS)
+    _, rows = _history(dag_id, dag_run_id, task_id, map_index)
+    rows.sort(key=lambda row: nulls_last(row[order.key]), reverse=order.descending)
     return jsonify({"task_instances_history": rows[page.offset : page.offset + page.limit], "total_entries": len(rows)})
 
 

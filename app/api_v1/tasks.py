@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify
 from app.api_v1 import serialize
 from app.api_v1.params import Query
 from app.bridge import current_bridge
-from app.errors import BadRequest, NotFound
+from app.errors import NotFound
+from app.translate.ordering import parse_order_by
 
 blueprint = Blueprint("tasks", __name__)
 
@@ -17,14 +18,11 @@ TASK_ORDER_KEYS = ("task_id", "retries", "owner", "is_mapped")
 @blueprint.get("/dags/<dag_id>/tasks")
 def get_tasks(dag_id: str):
     query = Query(["order_by"])
-    order_by = query.text("order_by") or "task_id"
-    key = order_by.removeprefix("-")
-    if key not in TASK_ORDER_KEYS:
-        raise BadRequest(f"'{key}' is not a valid attribute to order by; use one of {', '.join(TASK_ORDER_KEYS)}")
+    order = parse_order_by(query.text("order_by") or "task_id", TASK_ORDER_KEYS)
     tasks = sorted(
         current_bridge().task_instances.tasks(dag_id),
-        key=lambda task: getattr(task, key),
-        reverse=order_by.startswith("-"),
+        key=lambda task: getattr(task, order.key),
+        reverse=order.descending,
     )
     return jsonify({"tasks": [serialize.task(task) for task in tasks], "total_entries": len(tasks)})
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 from uuid import UUID
 
 import httpx
@@ -36,6 +36,7 @@ from app.prefect.models import (
     BlockType,
     ConcurrencyLimit,
     Deployment,
+    EventPage,
     Flow,
     FlowRun,
     FlowRunPage,
@@ -120,6 +121,9 @@ class PrefectClient:
     def read_deployment_by_name(self, flow_name: str, deployment_name: str) -> Deployment:
         path = f"deployments/name/{_segment(flow_name)}/{_segment(deployment_name)}"
         return _parse(Deployment, self._request("GET", path))
+
+    def read_deployment(self, deployment_id: UUID) -> Deployment:
+        return _parse(Deployment, self._request("GET", f"deployments/{deployment_id}"))
 
     def filter_deployments(self, body: Mapping[str, Any]) -> list[Deployment]:
         return _parse_list(Deployment, self._request("POST", "deployments/filter", json=body))
@@ -277,6 +281,20 @@ class PrefectClient:
 
     def delete_concurrency_limit(self, limit_id: UUID) -> None:
         self._request("DELETE", f"v2/concurrency_limits/{limit_id}", retry=Retry.REFUSED)
+
+    # -- events ---------------------------------------------------------------
+
+    def filter_events(self, body: Mapping[str, Any]) -> EventPage:
+        """The first page of events matching `body` (at most 50 per page)."""
+        return _parse(EventPage, self._request("POST", "events/filter", json=body))
+
+    def next_events(self, next_page: str) -> EventPage:
+        """The page after one whose `next_page` link is given (a read: repeating it is harmless)."""
+        tokens = parse_qs(urlsplit(next_page).query).get("page-token")
+        if not tokens:
+            raise UpstreamError("Prefect answered a next_page link without a page token")
+        path = "events/filter/next?page-token=" + quote(tokens[0], safe="")
+        return _parse(EventPage, self._request("GET", path))
 
     # -- the one request path -------------------------------------------------
 

@@ -45,6 +45,7 @@ class Deployment(PrefectModel):
     schedules: list[Schedule] = Field(default_factory=list)
     entrypoint: str | None = None
     path: str | None = None
+    pull_steps: list[dict[str, Any]] | None = None
     parameter_openapi_schema: dict[str, Any] | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     concurrency_limit: int | None = None
@@ -158,3 +159,20 @@ class ConcurrencyLimit(PrefectModel):
     active: bool = True
     active_slots: int = 0
     created: datetime | None = None
+
+
+class Event(PrefectModel):
+    """An event Prefect recorded; resources are label maps (`prefect.resource.id`, ...)."""
+
+    id: UUID
+    occurred: datetime
+    event: str
+    resource: dict[str, str]
+    related: list[dict[str, str]] = Field(default_factory=list)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventPage(PrefectModel):
+    events: list[Event]
+    total: int
+    next_page: str | None = None

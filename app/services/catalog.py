@@ -7,7 +7,7 @@ its own: it saves the per-run name lookups on pages of runs across DAGs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +17,14 @@ from app.prefect.models import Deployment
 from app.translate.dag_ids import DagMapping, DeploymentName
 
 PREFECT_PAGE = 200
+
+
+def names_filter(names: Sequence[DeploymentName]) -> dict[str, Any]:
+    """Prefect criteria for deployments by name; may also match other pairings of the same names."""
+    return {
+        "flows": {"name": {"any_": sorted({name.flow for name in names})}},
+        "deployments": {"name": {"any_": sorted({name.deployment for name in names})}},
+    }
 
 
 def dag_not_found(dag_id: str) -> NotFound:
@@ -64,6 +72,15 @@ class DagCatalog:
         for deployment, name in named:
             self._names[deployment.id] = name
         return named
+
+    def deployments_of(self, dag_ids: Iterable[str]) -> dict[str, Deployment]:
+        """The deployment of each dag_id that has one (unknown ones are left out): one or two calls."""
+        names = {dag_id: self.mapping.deployment_for(dag_id) for dag_id in dict.fromkeys(dag_ids)}
+        names = {dag_id: name for dag_id, name in names.items() if name is not None}
+        if not names:
+            return {}
+        by_name = {name: deployment for deployment, name in self.deployments(names_filter(list(names.values())))}
+        return {dag_id: by_name[name] for dag_id, name in names.items() if name in by_name}
 
     def dag_ids(self, deployment_ids: Iterable[UUID]) -> dict[UUID, str]:
         """dag_id per deployment id; unknown ids cost one batch call (two when their flows are new)."""

@@ -19,10 +19,9 @@ from uuid import UUID
 from app.errors import BadRequest, Conflict, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Deployment, FlowRun
-from app.services.catalog import DagCatalog
+from app.services.catalog import DagCatalog, names_filter
 from app.translate import run_ids
 from app.translate.airflow import DagRun
-from app.translate.dag_ids import DeploymentName
 from app.translate.dag_runs import NOTE_LABEL, RunQuery, flow_run_filter, flow_run_to_dag_run, run_sort, visible
 from app.translate.dates import format_datetime
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page, covering_page
@@ -153,8 +152,8 @@ class DagRunService:
             return {}, {"deployment_id": {"is_null_": False}}
         names = {name for name in map(self.catalog.mapping.deployment_for, dag_ids) if name is not None}
         if len(names) <= 1:
-            return (_names_filter(list(names)), {}) if names else None
-        found = self.catalog.deployments(_names_filter(list(names)))
+            return (names_filter(list(names)), {}) if names else None
+        found = self.catalog.deployments(names_filter(list(names)))
         ids = sorted(str(deployment.id) for deployment, name in found if name in names)
         return ({}, {"deployment_id": {"any_": ids}}) if ids else None
 
@@ -164,7 +163,7 @@ class DagRunService:
         criteria = run_ids.flow_run_criteria(dag_run_id)
         if name is None or criteria is None:
             raise dag_run_not_found(dag_id, dag_run_id)
-        body = {**_names_filter([name]), "flow_runs": visible(criteria, now=datetime.now(UTC)), "limit": 1}
+        body = {**names_filter([name]), "flow_runs": visible(criteria, now=datetime.now(UTC)), "limit": 1}
         found = self.client.filter_flow_runs(body)
         if not found:
             raise dag_run_not_found(dag_id, dag_run_id)
@@ -232,10 +231,3 @@ def _logical_date_taken(dag_id: str, logical_date: datetime) -> Conflict:
     return Conflict(
         f"DAGRun with DAG ID: '{dag_id}' and DAGRun logical date: '{logical_date.isoformat(sep=' ')}' already exists"
     )
-
-
-def _names_filter(names: Sequence[DeploymentName]) -> dict[str, Any]:
-    return {
-        "flows": {"name": {"any_": sorted({name.flow for name in names})}},
-        "deployments": {"name": {"any_": sorted({name.deployment for name in names})}},
-    }

@@ -132,3 +132,15 @@ class Pool:
     deferred_slots: int
     description: str | None
     include_deferred: bool
+
+
+@dataclass(frozen=True)
+class EventLog:
+    event_log_id: int
+    when: datetime
+    event: str
+    dag_id: str | None
+    task_id: str | None
+    run_id: str | None
+    execution_date: datetime | None
+    extra: str | None

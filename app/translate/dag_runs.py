@@ -28,6 +28,7 @@ from typing import Any
 from app.errors import BadRequest
 from app.prefect.models import FlowRun
 from app.translate.airflow import DagRun
+from app.translate.ordering import Order, cannot_honour, parse_order_by
 from app.translate.run_ids import dag_run_id_of
 from app.translate.states import StateTable
 
@@ -104,17 +105,13 @@ def check_states(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]
 
 def run_sort(order_by: str, *, single_dag: bool) -> str:
     """The Prefect sort for an Airflow `order_by` (400 when none is equal)."""
-    descending = order_by.startswith("-")
-    key = order_by.removeprefix("-")
-    if key not in AIRFLOW_RUN_ORDER_KEYS:
-        raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
-    if key == "dag_id" and single_dag:
-        key = "id"
-    ascending_sort, descending_sort = RUN_SORTS.get(key, (None, None))
-    sort = descending_sort if descending else ascending_sort
+    order = parse_order_by(order_by, AIRFLOW_RUN_ORDER_KEYS)
+    if order.key == "dag_id" and single_dag:
+        order = Order("id", order.descending)
+    ascending_sort, descending_sort = RUN_SORTS.get(order.key, (None, None))
+    sort = descending_sort if order.descending else ascending_sort
     if sort is None:
-        direction = "descending" if descending else "ascending"
-        raise BadRequest(f"Ordering by '{key}' ({direction}) cannot be honoured: Prefect cannot sort flow runs so")
+        raise cannot_honour(order, "flow runs")
     return sort
 
 

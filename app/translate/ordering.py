@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from app.errors import BadRequest
 
@@ -20,6 +21,11 @@ def parse_order_by(order_by: str, allowed: Collection[str]) -> Order:
     if key not in allowed:
         raise BadRequest(f"Ordering with '{key}' is disallowed or the attribute does not exist on the model")
     return Order(key, order_by.startswith("-"))
+
+
+def nulls_last(value: Any) -> tuple[bool, Any]:
+    """A sort key for values that may be None: None after every value, whichever the direction asked."""
+    return (value is None, value if value is not None else 0)
 
 
 def cannot_honour(order: Order, what: str) -> BadRequest:

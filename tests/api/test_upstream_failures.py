@@ -340,3 +340,55 @@ def test_a_delete_is_not_repeated_after_a_timeout(api, prefect):
     prefect.on("DELETE", "/variables/name/k", httpx.ReadTimeout)
     assert_problem(api.delete("/variables/k"), 504)
     assert prefect.attempts("DELETE", "/variables/name/k") == 1
+
+
+# -- events: paged by link ------------------------------------------------------------
+
+
+def event_json(number: int) -> dict:
+    return {
+        "id": str(uuid.UUID(int=number)),
+        "occurred": f"2024-05-01T06:{number // 60:02d}:{number % 60:02d}Z",
+        "event": "prefect.flow-run.Running",
+        "resource": {"prefect.resource.id": "prefect.task-run.unknown"},
+    }
+
+
+def event_page(first: int, count: int, total: int, more: bool) -> httpx.Response:
+    next_page = f"http://prefect.invalid/api/events/filter/next?page-token=after-{first + count}" if more else None
+    return ok({"events": [event_json(n) for n in range(first, first + count)], "total": total, "next_page": next_page})
+
+
+def test_an_event_log_offset_follows_prefect_page_links(api, prefect):
+    prefect.on("POST", "/events/filter", event_page(0, 50, 120, more=True))
+    prefect.on("GET", "/events/filter/next", event_page(50, 50, 120, more=True), event_page(100, 20, 120, more=False))
+    body = api.get("/eventLogs?offset=60&limit=50").get_json()
+    assert [entry["event_log_id"] for entry in body["event_logs"]] == list(range(60, 110))
+    assert body["total_entries"] == 120 and prefect.attempts("GET", "/events/filter/next") == 2
+    tokens = [request.url.params["page-token"] for request in prefect.requests if request.method == "GET"]
+    assert tokens == ["after-50", "after-100"]
+
+
+def test_events_of_the_wrong_shape_are_502(api, prefect):
+    prefect.on("POST", "/events/filter", ok({"events": [{"id": "nope"}], "total": 1, "next_page": None}))
+    assert_problem(api.get("/eventLogs"), 502)
+
+
+def test_a_next_page_link_without_a_token_is_502(api, prefect):
+    page = event_page(0, 50, 60, more=True).json() | {"next_page": "http://prefect.invalid/api/events/filter/next"}
+    prefect.on("POST", "/events/filter", ok(page))
+    assert_problem(api.get("/eventLogs?offset=50&limit=10"), 502)
+
+
+def test_dag_stats_with_prefect_down_is_503(api, prefect):
+    prefect.default = httpx.Response(503, json={"exception_message": "Service Unavailable"})
+    assert_problem(api.get("/dagStats?dag_ids=example_etl"), 503)
+
+
+def test_dag_stats_refuses_to_count_more_runs_than_its_bound(api, prefect):
+    prefect.on("POST", "/deployments/filter", ok([deployment_json()]))
+    prefect.on("POST", "/flows/filter", ok([flow_json()]))
+    prefect.on("POST", "/flow_runs/filter", ok([flow_run_json()] * 200))
+    response = api.get("/dagStats?dag_ids=example_etl")
+    assert response.status_code == 400 and "fewer dag_ids" in response.get_json()["detail"]
+    assert prefect.attempts("POST", "/flow_runs/filter") == 11

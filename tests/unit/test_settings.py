@@ -46,3 +46,10 @@ def test_secrets_never_appear_in_errors():
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"PREFECT_API_KEY": "pnu_secret", "BRIDGE_PORT": "x", "BRIDGE_ADMIN_PASSWORD": "pw_secret"})
     assert "pnu_secret" not in str(caught.value) and "pw_secret" not in str(caught.value)
+
+
+def test_config_is_exposed_only_when_asked():
+    assert Settings.from_env(BASE).expose_config is False
+    assert Settings.from_env(BASE | {"BRIDGE_EXPOSE_CONFIG": "true"}).expose_config is True
+    with pytest.raises(SettingsError, match="BRIDGE_EXPOSE_CONFIG"):
+        Settings.from_env(BASE | {"BRIDGE_EXPOSE_CONFIG": "maybe"})

@@ -1,0 +1,21 @@
+"""GET /plugins: none. Airflow plugins extend Airflow's own processes; the bridge loads none."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app.api_v1 import serialize
+from app.api_v1.params import PAGING, Query
+from app.api_v1.upstream import prefect_calls
+from app.bridge import current_bridge
+
+blueprint = Blueprint("plugins", __name__)
+
+
+@blueprint.get("/plugins")
+@prefect_calls()
+def get_plugins():
+    query = Query(PAGING)
+    settings = current_bridge().settings
+    query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    return jsonify(serialize.empty_collection("plugins"))

@@ -1,0 +1,64 @@
+"""End to end through apache-airflow-client 2.10: the read-only resources and the 501s."""
+
+from __future__ import annotations
+
+import pytest
+from airflow_client import client
+from airflow_client.client.api import (
+    config_api,
+    dag_api,
+    dag_stats_api,
+    event_log_api,
+    import_error_api,
+    plugin_api,
+    provider_api,
+    user_api,
+)
+from airflow_client.client.exceptions import ApiException, ForbiddenException
+
+from conftest import ETL, HELLO, PASSWORD
+
+
+@pytest.fixture(scope="module")
+def api_client(live_bridge):
+    configuration = client.Configuration(host=live_bridge.url, username="admin", password=PASSWORD)
+    with client.ApiClient(configuration) as api:
+        yield api
+    assert not live_bridge.checker.failures, live_bridge.checker.failures
+
+
+def test_dag_stats(api_client):
+    stats = dag_stats_api.DagStatsApi(api_client).get_dag_stats(dag_ids=f"{ETL},{HELLO}")
+    assert [dag.dag_id for dag in stats.dags] == [ETL, HELLO]
+    assert [stat.state for stat in stats.dags[0].stats] == ["queued", "success", "running", "failed"]
+
+
+def test_event_logs_read_back_by_id(api_client):
+    events = event_log_api.EventLogApi(api_client)
+    page = events.get_event_logs(limit=2, order_by="-when")
+    assert page.total_entries >= len(page.event_logs)
+    for entry in page.event_logs:
+        assert events.get_event_log(entry.event_log_id).event == entry.event
+
+
+def test_empty_collections(api_client):
+    assert import_error_api.ImportErrorApi(api_client).get_import_errors().total_entries == 0
+    assert plugin_api.PluginApi(api_client).get_plugins().total_entries == 0
+    assert provider_api.ProviderApi(api_client).get_providers()["providers"] == []  # the client answers a dict here
+
+
+def test_config_is_forbidden_as_in_airflow(api_client):
+    with pytest.raises(ForbiddenException):
+        config_api.ConfigApi(api_client).get_config()
+
+
+def test_dag_source(api_client):
+    dags = dag_api.DAGApi(api_client)
+    source = dags.get_dag_source(dags.get_dag(ETL).file_token)
+    assert "app/demo/flows.py:etl" in source.content
+
+
+def test_an_unserved_operation_is_a_501_the_client_reports(api_client):
+    with pytest.raises(ApiException) as error:
+        user_api.UserApi(api_client).get_users()
+    assert error.value.status == 501 and "get_users" in error.value.body

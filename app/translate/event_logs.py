@@ -17,8 +17,9 @@ Synthesised EventLog fields and their rules:
   run's expected start. Both are null while that start is in the future:
   the run is not an Airflow DAG run yet (dag_runs.py), though Prefect's
   scheduler has created it and recorded its events.
-- task_id: the task run's `task_key` (stable per task definition), for
-  task-run events.
+- task_id: the task run's task name, by the task-instance rule
+  (task_instances.py: its name without Prefect's suffix), for task-run
+  events.
 - owner: null: Prefect's open-source server records no user with its events,
   so an `owner` filter matches nothing.
 - map_index, try_number: null (Prefect events carry no map index, and
@@ -47,6 +48,7 @@ from app.translate.airflow import EventLog
 from app.translate.ordering import parse_order_by
 from app.translate.paging import Page
 from app.translate.run_ids import dag_run_id_of
+from app.translate.task_instances import task_id_from_name
 
 EVENT_PREFIXES = ("prefect.flow-run.", "prefect.task-run.")
 EXCLUDED_EVENTS = ("prefect.flow-run.heartbeat",)
@@ -166,8 +168,10 @@ def task_id_of(event: Event) -> str | None:
     if not event.event.startswith(TASK_RUN_EVENT):
         return None
     task_run = event.payload.get("task_run")
-    key = task_run.get("task_key") if isinstance(task_run, dict) else None
-    return key if isinstance(key, str) else None
+    if not isinstance(task_run, dict) or not isinstance(task_run.get("name"), str):
+        return None
+    dynamic_key = task_run.get("dynamic_key")
+    return task_id_from_name(task_run["name"], dynamic_key if isinstance(dynamic_key, str) else "")
 
 
 def extra_of(event: Event) -> str | None:

@@ -48,10 +48,15 @@ NEVER_RAN_STATE = {"failed": "upstream_failed", "success": "skipped"}
 
 
 def task_id_of(run: TaskRun) -> str:
-    suffix = f"-{run.dynamic_key[:3]}"
-    if run.dynamic_key and run.name.endswith(suffix) and len(run.name) > len(suffix):
-        return run.name.removesuffix(suffix)
-    return run.name
+    return task_id_from_name(run.name, run.dynamic_key)
+
+
+def task_id_from_name(name: str, dynamic_key: str) -> str:
+    """The task_id in a task run's name: without Prefect's `-<dynamic key[:3]>` suffix, when it has one."""
+    suffix = f"-{dynamic_key[:3]}"
+    if dynamic_key and name.endswith(suffix) and len(name) > len(suffix):
+        return name.removesuffix(suffix)
+    return name
 
 
 def _start_order(run: TaskRun) -> tuple:

@@ -35,7 +35,15 @@ TASK_RUN_EVENT = {  # captured from Prefect 3.8.8, trimmed
         {"prefect.resource.id": f"prefect.deployment.{DEPLOYMENT}", "prefect.resource.role": "deployment"},
         {"prefect.resource.id": "prefect.tag.demo", "prefect.resource.role": "tag"},
     ],
-    "payload": {"validated_state": {"type": "PENDING"}, "task_run": {"task_key": "extract-b217b685", "run_count": 0}},
+    "payload": {
+        "validated_state": {"type": "PENDING"},
+        "task_run": {
+            "name": "extract-411",
+            "dynamic_key": "411548d9-9394-4812-b0f9-2bb473c7029d",
+            "task_key": "extract-b217b685",
+            "run_count": 0,
+        },
+    },
     "id": "01a22dce-549e-7315-99ac-de65ca316058",
 }
 FLOW_RUN_EVENT = {
@@ -64,7 +72,7 @@ def test_a_task_run_event_as_an_event_log():
     run = a_flow_run(tags=["airflow-bridge"], expected_start_time=EXPECTED)
     event = Event.model_validate(TASK_RUN_EVENT)
     entry = event_logs.event_to_event_log(event, {DEPLOYMENT: "etl"}, {FLOW_RUN: run}, now=LATER)
-    assert (entry.dag_id, entry.run_id, entry.task_id) == ("etl", "run-1", "extract-b217b685")
+    assert (entry.dag_id, entry.run_id, entry.task_id) == ("etl", "run-1", "extract")
     assert entry.event == "prefect.task-run.Pending" and entry.execution_date == EXPECTED
     assert entry.event_log_id == uuid.UUID(TASK_RUN_EVENT["id"]).int
     assert json.loads(entry.extra)["task_run"]["task_key"] == "extract-b217b685"

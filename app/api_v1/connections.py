@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1.params import PAGING, Body, Query, required
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest, PermissionDenied
 from app.services.connection_test import tcp_check
@@ -16,9 +17,12 @@ blueprint = Blueprint("connections", __name__)
 BODY_KEYS = ("connection_id", *FIELDS)
 LISTED = ("connection_id", "conn_type", "description", "host", "login", "schema", "port")
 TEXT_FIELDS = ("conn_type", "description", "host", "schema", "login", "password", "extra")
+#: Reading one connection: its block document, by the bridge's block type and its name.
+READ_CONNECTION = "GET /block_types/slug/{slug}/block_documents/name/{name}"
 
 
 @blueprint.get("/connections")
+@prefect_calls("POST /block_documents/count", "POST /block_documents/filter")
 def get_connections():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
@@ -29,12 +33,14 @@ def get_connections():
 
 
 @blueprint.get("/connections/<connection_id>")
+@prefect_calls(READ_CONNECTION)
 def get_connection(connection_id: str):
     Query([])
     return jsonify(_connection(current_bridge().connections.get(connection_id)))
 
 
 @blueprint.post("/connections")
+@prefect_calls("POST /block_types/", "GET /block_types/slug/{slug}", "POST /block_schemas/", "POST /block_documents/")
 def post_connection():
     Query([])
     body = Body(BODY_KEYS)
@@ -44,6 +50,7 @@ def post_connection():
 
 
 @blueprint.patch("/connections/<connection_id>")
+@prefect_calls(READ_CONNECTION, "PATCH /block_documents/{id}")
 def patch_connection(connection_id: str):
     query = Query(["update_mask"])
     body = Body(BODY_KEYS)
@@ -61,6 +68,7 @@ def patch_connection(connection_id: str):
 
 
 @blueprint.delete("/connections/<connection_id>")
+@prefect_calls(READ_CONNECTION, "DELETE /block_documents/{id}")
 def delete_connection(connection_id: str):
     Query([])
     current_bridge().connections.delete(connection_id)
@@ -68,6 +76,7 @@ def delete_connection(connection_id: str):
 
 
 @blueprint.post("/connections/test")
+@prefect_calls()
 def test_connection():
     """Airflow's default: testing is disabled (a 403).
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from app.api_v1.params import Query
-from app.api_v1.task_instances import INSTANCE
+from app.api_v1.task_instances import INSTANCE, ONE_RUN_CALLS
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.translate import task_logs
 
@@ -16,6 +17,7 @@ blueprint = Blueprint("logs", __name__)
 
 
 @blueprint.get(INSTANCE + "/logs/<int:task_try_number>")
+@prefect_calls(*ONE_RUN_CALLS, "GET /task_run_states/", "POST /logs/filter")
 def get_log(dag_id: str, dag_run_id: str, task_id: str, task_try_number: int):
     query = Query(["full_content", "map_index", "token"])
     token = query.text("token")

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.translate.airflow import Pool
@@ -15,9 +16,26 @@ from app.translate.pools import DEFAULT_POOL, READ_ONLY, WRITABLE, pool_order
 blueprint = Blueprint("pools", __name__)
 
 POOL_FIELDS = ("name", "slots", *READ_ONLY, "description", "include_deferred")
+#: Reading one pool's limit by name; default_pool is created on its first use (read back if another request won).
+READ_LIMIT = ("GET /v2/concurrency_limits/{name}", "POST /v2/concurrency_limits/")
+#: A pool's description and include_deferred live in a block document named after its limit.
+READ_METADATA = "GET /block_types/slug/{slug}/block_documents/name/{name}"
+#: The first metadata of a pool: the block type registered (once per process), then its document.
+CREATE_METADATA = (
+    "POST /block_types/",
+    "GET /block_types/slug/{slug}",
+    "POST /block_schemas/",
+    "POST /block_documents/",
+)
 
 
 @blueprint.get("/pools")
+@prefect_calls(
+    "POST /v2/concurrency_limits/filter",
+    "POST /v2/concurrency_limits/",
+    "GET /v2/concurrency_limits/{name}",
+    "POST /block_documents/filter",
+)
 def get_pools():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
@@ -27,12 +45,14 @@ def get_pools():
 
 
 @blueprint.get("/pools/<pool_name>")
+@prefect_calls(*READ_LIMIT, READ_METADATA)
 def get_pool(pool_name: str):
     Query([])
     return jsonify(_pool(current_bridge().pools.get(pool_name)))
 
 
 @blueprint.post("/pools")
+@prefect_calls("POST /v2/concurrency_limits/", *CREATE_METADATA)
 def post_pool():
     Query([])
     body = Body(WRITABLE)
@@ -45,6 +65,9 @@ def post_pool():
 
 
 @blueprint.patch("/pools/<pool_name>")
+@prefect_calls(
+    *READ_LIMIT, "PATCH /v2/concurrency_limits/{id}", READ_METADATA, "PATCH /block_documents/{id}", *CREATE_METADATA
+)
 def patch_pool(pool_name: str):
     query = Query(["update_mask"])
     update_mask = [field.strip() for field in query.texts("update_mask")]
@@ -66,6 +89,12 @@ def patch_pool(pool_name: str):
 
 
 @blueprint.delete("/pools/<pool_name>")
+@prefect_calls(
+    "GET /v2/concurrency_limits/{name}",
+    "DELETE /v2/concurrency_limits/{id}",
+    READ_METADATA,
+    "DELETE /block_documents/{id}",
+)
 def delete_pool(pool_name: str):
     Query([])
     current_bridge().pools.delete(pool_name)

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest, NotFound
 from app.services.task_instances import RunTasks
@@ -23,6 +24,10 @@ from app.translate.task_instances import TaskInstanceQuery, check_task_states
 blueprint = Blueprint("task_instances", __name__)
 
 ANY = "~"
+#: One DAG run's task instances: the flow run, the DAG's template run, the task runs of both.
+ONE_RUN_CALLS = ("POST /flow_runs/filter", "POST /task_runs/filter")
+#: A page across DAG runs: names of the DAGs' deployments, the page and its count, the flow runs on it.
+ACROSS_RUNS_CALLS = ("POST /deployments/filter", "POST /flows/filter", "POST /task_runs/count")
 INSTANCE = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances/<task_id>"
 MAPPED_INSTANCE = INSTANCE + "/<int:map_index>"
 DATE_PARAMS = tuple(
@@ -80,6 +85,7 @@ def _collection(instances: Sequence[TaskInstance], total: int):
 
 
 @blueprint.get("/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances")
+@prefect_calls(*ONE_RUN_CALLS, *ACROSS_RUNS_CALLS)
 def get_task_instances(dag_id: str, dag_run_id: str):
     query = Query([*PAGING, *LIST_PARAMS])
     ti_query, page = _query(query), _page(query)
@@ -93,6 +99,7 @@ def get_task_instances(dag_id: str, dag_run_id: str):
 
 
 @blueprint.post("/dags/~/dagRuns/~/taskInstances/list")
+@prefect_calls(*ONE_RUN_CALLS, *ACROSS_RUNS_CALLS)
 def get_task_instances_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
@@ -111,6 +118,7 @@ def get_task_instances_batch():
 
 
 @blueprint.get(INSTANCE)
+@prefect_calls(*ONE_RUN_CALLS)
 def get_task_instance(dag_id: str, dag_run_id: str, task_id: str):
     Query([])
     run = current_bridge().task_instances.run_tasks(dag_id, dag_run_id)
@@ -118,6 +126,7 @@ def get_task_instance(dag_id: str, dag_run_id: str, task_id: str):
 
 
 @blueprint.get(MAPPED_INSTANCE)
+@prefect_calls(*ONE_RUN_CALLS)
 def get_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_index: int):
     Query([])
     run = current_bridge().task_instances.run_tasks(dag_id, dag_run_id)
@@ -125,6 +134,7 @@ def get_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_ind
 
 
 @blueprint.get(INSTANCE + "/listMapped")
+@prefect_calls(*ONE_RUN_CALLS)
 def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, *LIST_PARAMS, "order_by"])
     ti_query, page = _query(query), _page(query)
@@ -145,11 +155,13 @@ def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
 
 
 @blueprint.patch(INSTANCE)
+@prefect_calls(*ONE_RUN_CALLS, "POST /task_runs/{id}/set_state")
 def patch_task_instance(dag_id: str, dag_run_id: str, task_id: str):
     return _patch(dag_id, dag_run_id, task_id, None)
 
 
 @blueprint.patch(MAPPED_INSTANCE)
+@prefect_calls(*ONE_RUN_CALLS, "POST /task_runs/{id}/set_state")
 def patch_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_index: int):
     return _patch(dag_id, dag_run_id, task_id, map_index)
 
@@ -175,6 +187,7 @@ def _new_state(body: Body) -> str:
 
 
 @blueprint.post("/dags/<dag_id>/updateTaskInstancesState")
+@prefect_calls(*ONE_RUN_CALLS, "POST /task_runs/{id}/set_state")
 def post_set_task_instances_state(dag_id: str):
     Query([])
     body = Body(
@@ -235,6 +248,9 @@ def _refuse_other_runs(body: Body) -> None:
 
 
 @blueprint.post("/dags/<dag_id>/clearTaskInstances")
+@prefect_calls(
+    "GET /deployments/name/{flow}/{deployment}", *ONE_RUN_CALLS, "POST /flow_runs/{id}/set_state", "GET /flow_runs/{id}"
+)
 def post_clear_task_instances(dag_id: str):
     """Clearing re-runs: Prefect cannot re-run one task, so the flow run of each affected DAG run runs again.
 

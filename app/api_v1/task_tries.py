@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Query
-from app.api_v1.task_instances import INSTANCE, MAPPED_INSTANCE
+from app.api_v1.task_instances import INSTANCE, MAPPED_INSTANCE, ONE_RUN_CALLS
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import NotFound
 from app.translate.ordering import nulls_last, parse_order_by
@@ -17,21 +18,25 @@ TRY_ORDER_KEYS = ("try_number", "start_date", "end_date", "duration", "state")
 
 
 @blueprint.get(INSTANCE + "/tries")
+@prefect_calls(*ONE_RUN_CALLS, "GET /task_run_states/")
 def get_task_instance_tries(dag_id: str, dag_run_id: str, task_id: str):
     return _tries(dag_id, dag_run_id, task_id, None)
 
 
 @blueprint.get(MAPPED_INSTANCE + "/tries")
+@prefect_calls(*ONE_RUN_CALLS, "GET /task_run_states/")
 def get_mapped_task_instance_tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int):
     return _tries(dag_id, dag_run_id, task_id, map_index)
 
 
 @blueprint.get(INSTANCE + "/tries/<int:task_try_number>")
+@prefect_calls(*ONE_RUN_CALLS, "GET /task_run_states/")
 def get_task_instance_try_details(dag_id: str, dag_run_id: str, task_id: str, task_try_number: int):
     return _try(dag_id, dag_run_id, task_id, None, task_try_number)
 
 
 @blueprint.get(MAPPED_INSTANCE + "/tries/<int:task_try_number>")
+@prefect_calls(*ONE_RUN_CALLS, "GET /task_run_states/")
 def get_mapped_task_instance_try_details(
     dag_id: str, dag_run_id: str, task_id: str, map_index: int, task_try_number: int
 ):

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import Query
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import NotFound
 from app.translate.ordering import parse_order_by
@@ -16,6 +17,7 @@ TASK_ORDER_KEYS = ("task_id", "retries", "owner", "is_mapped")
 
 
 @blueprint.get("/dags/<dag_id>/tasks")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}", "POST /flow_runs/filter", "POST /task_runs/filter")
 def get_tasks(dag_id: str):
     query = Query(["order_by"])
     order = parse_order_by(query.text("order_by") or "task_id", TASK_ORDER_KEYS)
@@ -28,6 +30,7 @@ def get_tasks(dag_id: str):
 
 
 @blueprint.get("/dags/<dag_id>/tasks/<task_id>")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}", "POST /flow_runs/filter", "POST /task_runs/filter")
 def get_task(dag_id: str, task_id: str):
     Query([])
     for task in current_bridge().task_instances.tasks(dag_id):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1.params import PAGING, Body, Query, required, schema_errors
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.variables import UNSET
@@ -18,6 +19,7 @@ INVALID_SCHEMA = "Invalid Variable schema"
 
 
 @blueprint.get("/variables")
+@prefect_calls("POST /variables/count", "POST /variables/filter")
 def get_variables():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
@@ -27,12 +29,14 @@ def get_variables():
 
 
 @blueprint.get("/variables/<path:variable_key>")
+@prefect_calls("GET /variables/name/{name}")
 def get_variable(variable_key: str):
     Query([])
     return jsonify(_variable(current_bridge().variables.get(variable_key)))
 
 
 @blueprint.post("/variables")
+@prefect_calls("POST /variables/", "GET /variables/name/{name}", "PATCH /variables/name/{name}")
 def post_variables():
     """Create a variable; an existing key is overwritten with a 200, as Airflow 2's `Variable.set` does."""
     Query([])
@@ -41,6 +45,7 @@ def post_variables():
 
 
 @blueprint.patch("/variables/<path:variable_key>")
+@prefect_calls("GET /variables/name/{name}", "PATCH /variables/name/{name}")
 def patch_variable(variable_key: str):
     query = Query(["update_mask"])
     variable = _read_variable()
@@ -61,6 +66,7 @@ def patch_variable(variable_key: str):
 
 
 @blueprint.delete("/variables/<path:variable_key>")
+@prefect_calls("DELETE /variables/name/{name}")
 def delete_variable(variable_key: str):
     Query([])
     current_bridge().variables.delete(variable_key)

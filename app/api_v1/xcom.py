@@ -14,7 +14,8 @@ from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Query
-from app.api_v1.task_instances import INSTANCE
+from app.api_v1.task_instances import INSTANCE, ONE_RUN_CALLS
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest, NotFound
 
@@ -24,6 +25,7 @@ ANY = "~"
 
 
 @blueprint.get(INSTANCE + "/xcomEntries")
+@prefect_calls(*ONE_RUN_CALLS, "POST /artifacts/filter")
 def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, "map_index", "xcom_key"])
     settings = current_bridge().settings
@@ -40,6 +42,7 @@ def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str):
 
 
 @blueprint.get(INSTANCE + "/xcomEntries/<xcom_key>")
+@prefect_calls(*ONE_RUN_CALLS, "POST /artifacts/filter")
 def get_xcom_entry(dag_id: str, dag_run_id: str, task_id: str, xcom_key: str):
     query = Query(["map_index", "deserialize", "stringify"])
     query.boolean("deserialize")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from airflow_client import client
 from airflow_client.client.api import (
     config_api,
     dag_api,
@@ -16,15 +15,7 @@ from airflow_client.client.api import (
 )
 from airflow_client.client.exceptions import ApiException, ForbiddenException
 
-from conftest import ETL, HELLO, PASSWORD
-
-
-@pytest.fixture(scope="module")
-def api_client(live_bridge):
-    configuration = client.Configuration(host=live_bridge.url, username="admin", password=PASSWORD)
-    with client.ApiClient(configuration) as api:
-        yield api
-    assert not live_bridge.checker.failures, live_bridge.checker.failures
+from conftest import ETL, HELLO
 
 
 def test_dag_stats(api_client):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from airflow_client import client
 from airflow_client.client.api import connection_api, pool_api, variable_api
 from airflow_client.client.exceptions import ApiException, NotFoundException
 from airflow_client.client.model.connection import Connection
@@ -17,16 +16,6 @@ from airflow_client.client.model.pool import Pool
 from airflow_client.client.model.variable import Variable
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.variables import Variable as PrefectVariable
-
-from conftest import PASSWORD
-
-
-@pytest.fixture(scope="module")
-def api_client(live_bridge):
-    configuration = client.Configuration(host=live_bridge.url, username="admin", password=PASSWORD)
-    with client.ApiClient(configuration) as api:
-        yield api
-    assert not live_bridge.checker.failures, live_bridge.checker.failures
 
 
 def test_variable_round_trip_with_dots_and_capitals(api_client, prefect_stack):

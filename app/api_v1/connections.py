@@ -26,7 +26,7 @@ READ_CONNECTION = "GET /block_types/slug/{slug}/block_documents/name/{name}"
 def get_connections():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     found = bridge.connections.list_connections(connection_sort(query.text("order_by")), page)
     items = [{name: getattr(each, name) for name in LISTED} for each in found.connections]
     return jsonify({"connections": items, "total_entries": found.total})

@@ -48,7 +48,7 @@ def get_dag_runs(dag_id: str):
             "updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time"
         )
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     run_query = RunQuery(
         states=check_states(query.texts("state"), DAG_RUN_STATES),
         execution_date=query.date_range("execution_date"),

@@ -13,7 +13,6 @@ from flask import Blueprint, jsonify
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Query, check_order_by
 from app.api_v1.upstream import prefect_calls
-from app.bridge import current_bridge
 
 blueprint = Blueprint("dag_warnings", __name__)
 
@@ -24,7 +23,6 @@ DAG_WARNING_ORDER_KEYS = ("dag_id", "warning_type", "message", "timestamp")
 @prefect_calls()
 def get_dag_warnings():
     query = Query([*PAGING, "order_by", "dag_id", "warning_type"])
-    settings = current_bridge().settings
-    query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    query.page()
     check_order_by(query.text("order_by"), DAG_WARNING_ORDER_KEYS)
     return jsonify(serialize.empty_collection("dag_warnings"))

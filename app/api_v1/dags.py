@@ -22,7 +22,7 @@ DAG_ORDER_KEYS = ("dag_id",)
 def get_dags():
     query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     # only_active is accepted and has no effect: every deployment is an active DAG.
     query.boolean("only_active")
     found = bridge.dags.list_dags(_dag_query(query), page)
@@ -75,7 +75,7 @@ def patch_dags():
         raise BadRequest("Missing query parameter 'dag_id_pattern'")
     paused = _requested_pause(query)
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     query.boolean("only_active")
     found = bridge.dags.list_dags(_dag_query(query), page)
     dags = [serialize.dag(bridge.dags.set_paused(dag, paused)) for dag in found.dags]

@@ -59,6 +59,5 @@ def get_upstream_dataset_events(dag_id: str, dag_run_id: str):
 
 
 def _check_page(query: Query, order_keys: tuple[str, ...]) -> None:
-    settings = current_bridge().settings
-    query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    query.page()
     check_order_by(query.text("order_by"), order_keys)

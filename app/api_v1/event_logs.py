@@ -46,7 +46,7 @@ EVENT_LOG_CALLS = ("POST /events/filter", "POST /flow_runs/filter", "POST /deplo
 def get_event_logs():
     query = Query(EVENT_LOG_PARAMS)
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     query.integer("map_index")
     query.integer("try_number")
     for name, reason in UNSUPPORTED_FILTERS.items():

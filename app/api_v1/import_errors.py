@@ -14,7 +14,6 @@ from flask import Blueprint, jsonify
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Query, check_order_by
 from app.api_v1.upstream import prefect_calls
-from app.bridge import current_bridge
 from app.errors import NotFound
 
 blueprint = Blueprint("import_errors", __name__)
@@ -26,8 +25,7 @@ IMPORT_ERROR_ORDER_KEYS = ("import_error_id", "timestamp", "filename")
 @prefect_calls()
 def get_import_errors():
     query = Query([*PAGING, "order_by"])
-    settings = current_bridge().settings
-    query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    query.page()
     check_order_by(query.text("order_by"), IMPORT_ERROR_ORDER_KEYS)
     return jsonify(serialize.empty_collection("import_errors"))
 

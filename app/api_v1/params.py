@@ -15,6 +15,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import BadRequest as WerkzeugBadRequest
 
+from app.bridge import current_bridge
 from app.errors import BadRequest, NotAcceptable
 from app.translate.dag_runs import DateRange
 from app.translate.dates import parse_body_datetime, parse_query_datetime
@@ -77,11 +78,13 @@ class Query:
     def date_range(self, prefix: str) -> DateRange:
         return DateRange(gte=self.date(f"{prefix}_gte"), lte=self.date(f"{prefix}_lte"))
 
-    def page(self, *, maximum: int, fallback: int) -> Page:
-        return Page(
-            offset=check_offset(self.integer("offset")),
-            limit=check_limit(self.integer("limit"), maximum=maximum, fallback=fallback),
+    def page(self) -> Page:
+        """`offset` and `limit` by Airflow's rules, with this app's maximum and fallback page limits."""
+        settings = current_bridge().settings
+        limit = check_limit(
+            self.integer("limit"), maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit
         )
+        return Page(offset=check_offset(self.integer("offset")), limit=limit)
 
 
 class Body:

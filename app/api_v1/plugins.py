@@ -7,7 +7,6 @@ from flask import Blueprint, jsonify
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Query
 from app.api_v1.upstream import prefect_calls
-from app.bridge import current_bridge
 
 blueprint = Blueprint("plugins", __name__)
 
@@ -16,6 +15,5 @@ blueprint = Blueprint("plugins", __name__)
 @prefect_calls()
 def get_plugins():
     query = Query(PAGING)
-    settings = current_bridge().settings
-    query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    query.page()
     return jsonify(serialize.empty_collection("plugins"))

@@ -39,7 +39,7 @@ CREATE_METADATA = (
 def get_pools():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     found = bridge.pools.list_pools(pool_order(query.text("order_by") or "id"), page)
     return jsonify({"pools": [_pool(each) for each in found.pools], "total_entries": found.total})
 

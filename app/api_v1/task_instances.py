@@ -75,11 +75,6 @@ def _instance_query(reader: Query | Body, task_ids: Sequence[str] = ()) -> TaskI
     )
 
 
-def _page(query: Query) -> Page:
-    settings = current_bridge().settings
-    return query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
-
-
 def _collection(instances: Sequence[TaskInstance], total: int):
     return jsonify({"task_instances": [serialize.task_instance(each) for each in instances], "total_entries": total})
 
@@ -88,7 +83,7 @@ def _collection(instances: Sequence[TaskInstance], total: int):
 @prefect_calls(*ONE_RUN_CALLS, *ACROSS_RUNS_CALLS)
 def get_task_instances(dag_id: str, dag_run_id: str):
     query = Query([*PAGING, *LIST_PARAMS])
-    ti_query, page = _query(query), _page(query)
+    ti_query, page = _query(query), query.page()
     service = current_bridge().task_instances
     if ANY not in (dag_id, dag_run_id):
         found = service.list_for_run(dag_id, dag_run_id, ti_query, page)
@@ -137,7 +132,7 @@ def get_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_ind
 @prefect_calls(*ONE_RUN_CALLS)
 def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, *LIST_PARAMS, "order_by"])
-    ti_query, page = _query(query), _page(query)
+    ti_query, page = _query(query), query.page()
     order = parse_order_by(query.text("order_by") or "map_index", MAPPED_ORDER_KEYS)
     run = current_bridge().task_instances.run_tasks(dag_id, dag_run_id)
     of_task = [each for each in run.instances if each.task_id == task_id]

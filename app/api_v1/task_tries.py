@@ -45,8 +45,7 @@ def get_mapped_task_instance_try_details(
 
 def _tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
     query = Query([*PAGING, "order_by"])
-    settings = current_bridge().settings
-    page = query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
+    page = query.page()
     order = parse_order_by(query.text("order_by") or "try_number", TRY_ORDER_KEYS)
     _, rows = _history(dag_id, dag_run_id, task_id, map_index)
     rows.sort(key=lambda row: nulls_last(row[order.key]), reverse=order.descending)

@@ -23,7 +23,7 @@ INVALID_SCHEMA = "Invalid Variable schema"
 def get_variables():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
-    page = query.page(maximum=bridge.settings.maximum_page_limit, fallback=bridge.settings.fallback_page_limit)
+    page = query.page()
     found = bridge.variables.list_variables(variable_order(query.text("order_by") or "id"), page)
     return jsonify({"variables": [_variable(each) for each in found.variables], "total_entries": found.total})
 

@@ -28,11 +28,13 @@ ANY = "~"
 @prefect_calls(*ONE_RUN_CALLS, "POST /artifacts/filter")
 def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, "map_index", "xcom_key"])
-    settings = current_bridge().settings
-    page = query.page(maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit)
-    entries = _entries(dag_id, dag_run_id, task_id, query.integer("map_index"))
+    page = query.page()
     key = query.text("xcom_key")
-    entries = [entry for entry in entries if key is None or entry.key == key]
+    entries = [
+        entry
+        for entry in _entries(dag_id, dag_run_id, task_id, query.integer("map_index"), key)
+        if key is None or entry.key == key
+    ]
     return jsonify(
         {
             "xcom_entries": [serialize.xcom_item(entry) for entry in entries[page.offset : page.offset + page.limit]],
@@ -47,13 +49,13 @@ def get_xcom_entry(dag_id: str, dag_run_id: str, task_id: str, xcom_key: str):
     query = Query(["map_index", "deserialize", "stringify"])
     query.boolean("deserialize")
     stringify = query.boolean("stringify")
-    for entry in _entries(dag_id, dag_run_id, task_id, query.integer("map_index")):
+    for entry in _entries(dag_id, dag_run_id, task_id, query.integer("map_index"), xcom_key):
         if entry.key == xcom_key:
             return jsonify(serialize.xcom(entry, stringify=stringify is not False))
     raise NotFound("XCom entry not found", title="XCom entry not found")
 
 
-def _entries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
+def _entries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, key: str | None):
     if ANY in (dag_id, dag_run_id):
         raise BadRequest("XCom entries are read one DAG run at a time: name the DAG and the DAG run")
     service = current_bridge().task_instances
@@ -65,4 +67,4 @@ def _entries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
     ]
     if task_id != ANY and not any(each.task_id == task_id for each in run.instances):
         raise NotFound(f"Task instance with task_id '{task_id}' not found", title="Task instance not found")
-    return service.xcoms(run, instances)
+    return service.xcoms(instances, key)

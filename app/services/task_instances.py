@@ -272,12 +272,18 @@ class TaskInstanceService:
             if done or not everything:
                 return lines, done
 
-    def xcoms(self, run: RunTasks, instances: Sequence[TaskInstance]) -> list[XComEntry]:
-        """The artifacts the task runs of `instances` published, as XCom entries (key: the artifact's key)."""
+    def xcoms(self, instances: Sequence[TaskInstance], key: str | None = None) -> list[XComEntry]:
+        """The artifacts the task runs of `instances` published (with `key` only, if given), as XCom entries.
+
+        An artifact's key is the XCom key; a keyless artifact is keyed by its id.
+        """
         by_task_run = {each.task_run_id: each for each in instances if each.task_run_id}
         if not by_task_run:
             return []
-        body = {"artifacts": {"task_run_id": {"any_": sorted(map(str, by_task_run))}}, "sort": "CREATED_DESC"}
+        criteria: dict[str, Any] = {"task_run_id": {"any_": sorted(map(str, by_task_run))}}
+        if key is not None and not _is_uuid(key):
+            criteria["key"] = {"any_": [key]}
+        body = {"artifacts": criteria, "sort": "CREATED_DESC"}
         entries = []
         for artifact in self.client.filter_artifacts({**body, "limit": PREFECT_MAX_PAGE_SIZE}):
             instance = by_task_run.get(artifact.task_run_id)
@@ -349,6 +355,14 @@ class TaskInstanceService:
             "limit": PREFECT_MAX_PAGE_SIZE,
         }
         return self._run_tasks([(flow_run, dag_id) for flow_run in self.client.filter_flow_runs(body)])
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _succeeded(flow_run: FlowRun) -> bool:

@@ -51,7 +51,8 @@ class FinishedRun:
     state: str
 
 
-def _finished_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, task_runs: int) -> FinishedRun:
+def finish_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, task_runs: int) -> FinishedRun:
+    """Run `deployment` with `parameters` and wait until it and its `task_runs` task runs are recorded."""
     flow_run = create_flow_run(stack.api_url, deployment, parameters)
     state = wait_for_flow_run(stack.api_url, flow_run["id"])["state_type"]
     wait_for_task_runs(stack.api_url, flow_run["id"], task_runs)
@@ -61,13 +62,13 @@ def _finished_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, 
 @pytest.fixture(scope="session")
 def failed_etl_run(prefect_stack) -> FinishedRun:
     """An ETL run that failed in `transform`, after a completed one (the DAG's task graph)."""
-    _finished_run(prefect_stack, ETL, "etl/demo", {}, 3)
-    return _finished_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
+    finish_run(prefect_stack, ETL, "etl/demo", {}, 3)
+    return finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
 
 
 @pytest.fixture(scope="session")
 def fanout_run(prefect_stack) -> FinishedRun:
-    return _finished_run(prefect_stack, FANOUT, "fanout/demo", {"width": FANOUT_WIDTH}, FANOUT_WIDTH + 2)
+    return finish_run(prefect_stack, FANOUT, "fanout/demo", {"width": FANOUT_WIDTH}, FANOUT_WIDTH + 2)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 
 from app import create_app
 from conftest import ApiClient, validated
+from support.prefect_stack import prefect_call
 
 
 def unique_id(prefix: str = "Api.conn") -> str:
@@ -46,9 +47,9 @@ def test_create_read_and_delete_never_shows_the_password(api, make_connection, p
     # Prefect keeps password and extra as secrets of the block document.
     name = "-warehouse-1-d-b-0" + connection_id.rsplit("_", 1)[1]
     url = f"{prefect_stack.api_url}/block_types/slug/airflow-connection/block_documents/name/{name}"
-    stored = httpx.get(url).json()["data"]
+    stored = prefect_call("GET", url).json()["data"]
     assert stored["password"] == "********" and stored["extra"] == "********" and stored["login"] == "etl"
-    assert httpx.get(url, params={"include_secrets": "true"}).json()["data"]["password"] == "s3cret"
+    assert prefect_call("GET", url, params={"include_secrets": "true"}).json()["data"]["password"] == "s3cret"
 
     assert api.delete(f"/connections/{connection_id}").status_code == 204
     missing = api.get(f"/connections/{connection_id}")

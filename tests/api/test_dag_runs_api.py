@@ -10,6 +10,7 @@ import pytest
 
 from app import create_app
 from conftest import AUTH, ETL, HELLO
+from support.prefect_stack import prefect_call
 
 
 def new_id(prefix: str = "run") -> str:
@@ -18,7 +19,7 @@ def new_id(prefix: str = "run") -> str:
 
 def prefect_runs_named(prefect_stack, name: str) -> list[dict]:
     body = {"flow_runs": {"name": {"any_": [name]}}}
-    return httpx.post(f"{prefect_stack.api_url}/flow_runs/filter", json=body).json()
+    return prefect_call("POST", f"{prefect_stack.api_url}/flow_runs/filter", json=body).json()
 
 
 def test_trigger_runs_to_success_and_is_visible_in_prefect(api, prefect_stack):

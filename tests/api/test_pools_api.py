@@ -3,8 +3,9 @@
 import uuid
 from urllib.parse import quote
 
-import httpx
 import pytest
+
+from support.prefect_stack import prefect_call
 
 
 def unique_name(prefix: str = "Api pool") -> str:
@@ -46,7 +47,7 @@ def test_create_read_and_delete(api, make_pool, prefect_stack):
     assert api.get(path).get_json() == created
     # The Prefect limit a flow takes slots of: the same name, banned characters escaped.
     limit_name = name.replace("%", "~25").replace("&", "~26").replace("<", "~3c").replace(">", "~3e")
-    limit = httpx.get(f"{prefect_stack.api_url}/v2/concurrency_limits/{quote(limit_name)}").json()
+    limit = prefect_call("GET", f"{prefect_stack.api_url}/v2/concurrency_limits/{quote(limit_name)}").json()
     assert limit["limit"] == 4
     assert api.delete(path).status_code == 204
     missing = api.get(path)
@@ -59,7 +60,7 @@ def test_slots_in_use_are_occupied_and_running(api, make_pool, prefect_stack):
     make_pool(name, 5)
     limit_name = name
     body = {"names": [limit_name], "slots": 2, "mode": "concurrency"}
-    httpx.post(f"{prefect_stack.api_url}/v2/concurrency_limits/increment", json=body).raise_for_status()
+    prefect_call("POST", f"{prefect_stack.api_url}/v2/concurrency_limits/increment", json=body).raise_for_status()
     pool = api.get(f"/pools/{name}").get_json()
     assert (pool["occupied_slots"], pool["running_slots"], pool["open_slots"], pool["queued_slots"]) == (2, 2, 3, 0)
 

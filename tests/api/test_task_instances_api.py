@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ETL, FANOUT, FANOUT_WIDTH
+from conftest import ETL, FANOUT, FANOUT_WIDTH, finish_run
 
 
 def _instances(api, run) -> dict:
@@ -119,12 +119,8 @@ def test_logs_page_with_continuation_tokens(api, fanout_run):
 
 
 def test_xcom_entries_are_the_task_runs_artifacts(api, prefect_stack):
-    from support.prefect_stack import create_flow_run, wait_for_flow_run, wait_for_task_runs
-
-    flow_run = create_flow_run(prefect_stack.api_url, "etl/demo", {})
-    wait_for_flow_run(prefect_stack.api_url, flow_run["id"])
-    wait_for_task_runs(prefect_stack.api_url, flow_run["id"], 3)
-    base = f"/dags/{ETL}/dagRuns/prefect__{flow_run['id']}/taskInstances"
+    run = finish_run(prefect_stack, ETL, "etl/demo", {}, 3)
+    base = f"/dags/{ETL}/dagRuns/{run.dag_run_id}/taskInstances"
     listed = api.get(f"{base}/load/xcomEntries").get_json()
     assert [each["key"] for each in listed["xcom_entries"]] == ["load-summary"] and listed["total_entries"] == 1
     entry = api.get(f"{base}/load/xcomEntries/load-summary").get_json()
@@ -147,12 +143,8 @@ def test_tasks_of_a_dag_come_from_its_latest_completed_run(api, failed_etl_run):
 
 
 def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
-    from support.prefect_stack import create_flow_run, wait_for_flow_run, wait_for_task_runs
-
-    flow_run = create_flow_run(prefect_stack.api_url, "etl/demo", {"fail": True})
-    wait_for_flow_run(prefect_stack.api_url, flow_run["id"])
-    wait_for_task_runs(prefect_stack.api_url, flow_run["id"], 2)
-    base = f"/dags/{ETL}/dagRuns/prefect__{flow_run['id']}/taskInstances"
+    run = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
+    base = f"/dags/{ETL}/dagRuns/{run.dag_run_id}/taskInstances"
     dry = api.patch(f"{base}/transform", json={"new_state": "success"})
     assert dry.status_code == 200 and api.get(f"{base}/transform").get_json()["state"] == "failed"
     api.patch(f"{base}/transform", json={"new_state": "success", "dry_run": False})
@@ -160,7 +152,7 @@ def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
     assert api.patch(f"{base}/load", json={"new_state": "success"}).status_code == 400  # never ran
     assert api.patch(f"{base}/transform", json={"new_state": "running"}).status_code == 400
 
-    body = {"dag_run_id": f"prefect__{flow_run['id']}", "task_id": "extract", "new_state": "skipped"}
+    body = {"dag_run_id": run.dag_run_id, "task_id": "extract", "new_state": "skipped"}
     affected = api.post(f"/dags/{ETL}/updateTaskInstancesState", json={**body, "include_downstream": True})
     assert sorted(each["task_id"] for each in affected.get_json()["task_instances"]) == ["extract", "transform"]
     assert api.get(f"{base}/extract").get_json()["state"] == "success"  # a dry run by default
@@ -171,12 +163,7 @@ def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
 
 
 def test_clearing_task_instances_reruns_the_flow_run(api, prefect_stack):
-    from support.prefect_stack import create_flow_run, wait_for_flow_run, wait_for_task_runs
-
-    flow_run = create_flow_run(prefect_stack.api_url, "etl/demo", {"fail": True})
-    wait_for_flow_run(prefect_stack.api_url, flow_run["id"])
-    wait_for_task_runs(prefect_stack.api_url, flow_run["id"], 2)
-    dag_run_id = f"prefect__{flow_run['id']}"
+    dag_run_id = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2).dag_run_id
     dry = api.post(f"/dags/{ETL}/clearTaskInstances", json={"dag_run_id": dag_run_id})
     assert sorted(each["task_id"] for each in dry.get_json()["task_instances"]) == ["load", "transform"]
     assert api.get(f"/dags/{ETL}/dagRuns/{dag_run_id}").get_json()["state"] == "failed"

@@ -2,8 +2,9 @@
 
 import uuid
 
-import httpx
 import pytest
+
+from support.prefect_stack import prefect_call
 
 
 def unique_key(prefix: str = "Api.Var") -> str:
@@ -33,7 +34,7 @@ def test_create_read_and_delete(api, make_variable, prefect_stack):
     assert api.get(f"/variables/{key}").get_json() == created
     # What a Prefect flow's Variable.get reads: the mapped name, the same string.
     name = "-env-1-h-o-s-t-1" + key.rsplit(".", 1)[1]
-    prefect = httpx.get(f"{prefect_stack.api_url}/variables/name/{name}").json()
+    prefect = prefect_call("GET", f"{prefect_stack.api_url}/variables/name/{name}").json()
     assert prefect["value"] == "db.internal" and "airflow-description:the database" in prefect["tags"]
     assert api.delete(f"/variables/{key}").status_code == 204
     missing = api.get(f"/variables/{key}")
@@ -136,11 +137,11 @@ def test_post_errors(api):
 def test_values_made_in_prefect_read_back_as_json_text(api, prefect_stack):
     name = f"api_json_{uuid.uuid4().hex[:8]}"
     body = {"name": name, "value": {"rows": [1, 2]}, "tags": []}
-    httpx.post(f"{prefect_stack.api_url}/variables/", json=body).raise_for_status()
+    prefect_call("POST", f"{prefect_stack.api_url}/variables/", json=body).raise_for_status()
     try:
         assert api.get(f"/variables/{name}").get_json()["value"] == '{"rows": [1, 2]}'
     finally:
-        httpx.delete(f"{prefect_stack.api_url}/variables/name/{name}")
+        prefect_call("DELETE", f"{prefect_stack.api_url}/variables/name/{name}")
 
 
 def test_paging_and_order(api, make_variable, prefect_calls):

@@ -8,6 +8,7 @@ from airflow_client.client.exceptions import NotFoundException
 from airflow_client.client.model.dag_run import DAGRun
 
 from conftest import ETL, FANOUT, FANOUT_WIDTH
+from support.prefect_stack import prefect_call, wait_for_flow_run, wait_for_task_runs
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +19,6 @@ def task_instances(api_client):
 @pytest.fixture(scope="module")
 def triggered_failure(api_client, prefect_stack):
     """An ETL run triggered through the client with the failing parameter, followed to its end."""
-    from support.prefect_stack import wait_for_flow_run, wait_for_task_runs
-
     runs = dag_run_api.DAGRunApi(api_client)
     run = runs.post_dag_run(ETL, DAGRun(conf={"fail": True}))
     flow_run_id = _flow_run_id(prefect_stack.api_url, run.dag_run_id)
@@ -29,10 +28,9 @@ def triggered_failure(api_client, prefect_stack):
 
 
 def _flow_run_id(api_url: str, name: str) -> str:
-    import httpx
 
     body = {"flow_runs": {"name": {"any_": [name]}}, "limit": 1}
-    return httpx.post(f"{api_url}/flow_runs/filter", json=body, trust_env=False).json()[0]["id"]
+    return prefect_call("POST", f"{api_url}/flow_runs/filter", json=body).json()[0]["id"]
 
 
 def test_a_failed_run_shows_which_task_failed(task_instances, triggered_failure, failed_etl_run):

@@ -120,3 +120,13 @@ def wait_for_task_runs(api_url: str, flow_run_id: str, count: int, timeout: floa
             if time.monotonic() > deadline:
                 raise TimeoutError(f"flow run {flow_run_id}: task runs not settled after {timeout:g} s")
             time.sleep(0.3)
+
+
+def prefect_call(method: str, url: str, timeout: float = 30, **kwargs: Any) -> httpx.Response:
+    """One request straight to Prefect, repeated while a busy SQLite database answers 503."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.request(method, url, trust_env=False, timeout=10, **kwargs)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.3)

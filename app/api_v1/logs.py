@@ -29,13 +29,13 @@ def get_log(dag_id: str, dag_run_id: str, task_id: str, task_try_number: int):
     map_index = query.integer("map_index")
     instance = run.instance(task_id, None if map_index in (None, -1) else map_index)
     run.task_run(instance)  # a task that never ran has no log
-    lines, done = service.log_lines(run, instance, task_try_number, position, everything=everything)
+    lines, end, done = service.log_lines(run, instance, task_try_number, position, everything=everything)
     text = "\n".join(task_logs.format_line(line) for line in lines)
     if plain:
         return Response(text + "\n" if text else "", mimetype="text/plain")
     return jsonify(
         {
-            "continuation_token": task_logs.encode_token(position + len(lines), done),
+            "continuation_token": task_logs.encode_token(end, done),
             "content": task_logs.json_content("", text),
         }
     )

@@ -14,9 +14,8 @@ from uuid import UUID
 from app.errors import NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Deployment
+from app.services.pages import fetching, read_all
 from app.translate.dag_ids import DagMapping, DeploymentName
-
-PREFECT_PAGE = 200
 
 
 def names_filter(names: Sequence[DeploymentName]) -> dict[str, Any]:
@@ -60,13 +59,8 @@ class DagCatalog:
         the deployments Prefect has already filtered. One call per 200
         deployments, plus one for the names of flows not seen before.
         """
-        found: list[Deployment] = []
-        while True:
-            body = {**criteria, "sort": "CREATED_DESC", "offset": len(found), "limit": PREFECT_PAGE}
-            batch = self.client.filter_deployments(body)
-            found.extend(batch)
-            if len(batch) < PREFECT_PAGE:
-                break
+        body = {**criteria, "sort": "CREATED_DESC"}
+        found = read_all(fetching(self.client.filter_deployments, body))
         flow_names = self._flows([deployment.flow_id for deployment in found])
         named = [(d, DeploymentName(flow_names[d.flow_id], d.name)) for d in found if d.flow_id in flow_names]
         for deployment, name in named:

@@ -14,7 +14,7 @@ from app.errors import Conflict, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import BlockDocument
 from app.services.blocks import BlockTypes
-from app.services.pages import read_window
+from app.services.pages import fetching, read_window
 from app.translate.airflow import Connection
 from app.translate.connections import (
     BLOCK_SCHEMA_FIELDS,
@@ -47,11 +47,8 @@ class ConnectionService:
     def list_connections(self, sort: str, page: Page) -> ConnectionPage:
         total = self.client.count_block_documents(OF_THIS_TYPE)
 
-        def fetch(offset: int, limit: int) -> list[BlockDocument]:
-            body = {**OF_THIS_TYPE, "sort": sort, "offset": offset, "limit": limit, "include_secrets": False}
-            return self.client.filter_block_documents(body)
-
-        rows = read_window(fetch, page) if page.offset < total else []
+        body = {**OF_THIS_TYPE, "sort": sort, "include_secrets": False}
+        rows = read_window(fetching(self.client.filter_block_documents, body), page) if page.offset < total else []
         return ConnectionPage([block_document_to_connection(row) for row in rows], total)
 
     def get(self, connection_id: str) -> Connection:

@@ -20,11 +20,12 @@ from app.errors import BadRequest, Conflict, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Deployment, FlowRun
 from app.services.catalog import DagCatalog, names_filter
+from app.services.pages import fetching, read_window
 from app.translate import run_ids
 from app.translate.airflow import DagRun
 from app.translate.dag_runs import NOTE_LABEL, RunQuery, flow_run_filter, flow_run_to_dag_run, run_sort, visible
 from app.translate.dates import format_datetime
-from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page, covering_page
+from app.translate.paging import Page, covering_page
 from app.translate.states import FINISHED_PREFECT_TYPES, StateTable
 
 REQUEST_MARK = "airflow_bridge_request"
@@ -174,13 +175,7 @@ class DagRunService:
         if covering is not None:
             answer = self.client.paginate_flow_runs({**body, "page": covering.number, "limit": covering.size})
             return answer.results[covering.skip : covering.skip + page.limit], answer.count
-        rows: list[FlowRun] = []
-        while len(rows) < page.limit:
-            size = min(PREFECT_MAX_PAGE_SIZE, page.limit - len(rows))
-            batch = self.client.filter_flow_runs({**body, "offset": page.offset + len(rows), "limit": size})
-            rows.extend(batch)
-            if len(batch) < size:
-                break
+        rows = read_window(fetching(self.client.filter_flow_runs, body), page)
         count_body = {key: value for key, value in body.items() if key != "sort"}
         return rows, self.client.count_flow_runs(count_body)
 

@@ -1,17 +1,23 @@
-"""Reading an Airflow page through a Prefect filter endpoint.
+"""Reading through a Prefect filter endpoint, 200 rows a call.
 
-Prefect caps a filter's `limit` at 200; a larger Airflow page (only when
-BRIDGE_MAXIMUM_PAGE_LIMIT is set above 200) takes one call per 200 rows.
+Prefect caps a filter's `limit` at 200: a larger Airflow page (only when
+BRIDGE_MAXIMUM_PAGE_LIMIT is set above 200, or in a batch form) and
+reading everything a filter selects take one call per 200 rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
 
 T = TypeVar("T")
+
+
+def fetching(method: Callable[[dict[str, Any]], list[T]], body: Mapping[str, Any]) -> Callable[[int, int], list[T]]:
+    """`fetch(offset, limit)` for a Prefect filter method and the body it filters by."""
+    return lambda offset, limit: method({**body, "offset": offset, "limit": limit})
 
 
 def read_window(fetch: Callable[[int, int], list[T]], page: Page) -> list[T]:
@@ -24,3 +30,13 @@ def read_window(fetch: Callable[[int, int], list[T]], page: Page) -> list[T]:
         if len(batch) < size:
             break
     return rows
+
+
+def read_all(fetch: Callable[[int, int], list[T]]) -> list[T]:
+    """Everything `fetch(offset, limit)` lists, one call per 200 rows."""
+    rows: list[T] = []
+    while True:
+        batch = fetch(len(rows), PREFECT_MAX_PAGE_SIZE)
+        rows.extend(batch)
+        if len(batch) < PREFECT_MAX_PAGE_SIZE:
+            return rows

@@ -15,9 +15,10 @@ from app.errors import BadRequest, Conflict, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import BlockDocument, ConcurrencyLimit
 from app.services.blocks import BlockTypes
+from app.services.pages import read_all
 from app.translate.airflow import Pool
 from app.translate.ordering import Order
-from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
+from app.translate.paging import Page
 from app.translate.pools import (
     BLOCK_SCHEMA_FIELDS,
     BLOCK_TYPE,
@@ -116,12 +117,7 @@ class PoolService:
     # -- helpers ----------------------------------------------------------------
 
     def _every_limit(self) -> list[ConcurrencyLimit]:
-        limits: list[ConcurrencyLimit] = []
-        while True:
-            batch = self.client.filter_concurrency_limits(offset=len(limits), limit=PREFECT_MAX_PAGE_SIZE)
-            limits.extend(batch)
-            if len(batch) < PREFECT_MAX_PAGE_SIZE:
-                return limits
+        return read_all(lambda offset, limit: self.client.filter_concurrency_limits(offset=offset, limit=limit))
 
     def _limit(self, name: str) -> ConcurrencyLimit:
         prefect_name = CONCURRENCY_LIMIT_NAMES.to_prefect(name)

@@ -25,6 +25,7 @@ from app.prefect import PrefectClient
 from app.prefect.models import FlowRun, LogEntry, TaskRun
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
+from app.services.pages import fetching, read_all, read_window
 from app.translate import run_ids, task_logs
 from app.translate.airflow import DagRun, Task, TaskInstance, TaskTry, XComEntry
 from app.translate.dag_runs import flow_run_to_dag_run, visible
@@ -139,12 +140,7 @@ class TaskInstanceService:
         return self._all_task_runs({"task_runs": {"flow_run_id": {"any_": ids}}, "sort": "ID_DESC"}) if ids else []
 
     def _all_task_runs(self, body: dict[str, Any]) -> list[TaskRun]:
-        rows: list[TaskRun] = []
-        while True:
-            batch = self.client.filter_task_runs({**body, "offset": len(rows), "limit": PREFECT_MAX_PAGE_SIZE})
-            rows.extend(batch)
-            if len(batch) < PREFECT_MAX_PAGE_SIZE:
-                return rows
+        return read_all(fetching(self.client.filter_task_runs, body))
 
     # -- across DAG runs --------------------------------------------------------------
 
@@ -179,19 +175,10 @@ class TaskInstanceService:
             "flow_runs": visible(flow_run_criteria, now=datetime.now(UTC)),
             "task_runs": criteria,
         }
-        rows = self._task_run_page({**body, "sort": "ID_DESC"}, page)
+        sorted_body = {**body, "sort": "ID_DESC"}
+        rows = read_window(fetching(self.client.filter_task_runs, sorted_body), page)
         total = self.client.count_task_runs(body)
         return InstancePage(self._instances_of_rows(rows), total)
-
-    def _task_run_page(self, body: dict[str, Any], page: Page) -> list[TaskRun]:
-        rows: list[TaskRun] = []
-        while len(rows) < page.limit:
-            size = min(PREFECT_MAX_PAGE_SIZE, page.limit - len(rows))
-            batch = self.client.filter_task_runs({**body, "offset": page.offset + len(rows), "limit": size})
-            rows.extend(batch)
-            if len(batch) < size:
-                break
-        return rows
 
     def _instances_of_rows(self, rows: list[TaskRun]) -> list[TaskInstance]:
         flow_run_ids = sorted({str(row.flow_run_id) for row in rows if row.flow_run_id})
@@ -255,7 +242,7 @@ class TaskInstanceService:
         return task_logs.tries_of(task_run, self.client.read_task_run_states(task_run.id), self.states)
 
     def log_lines(self, run: RunTasks, instance: TaskInstance, try_number: int, position: int, *, everything: bool):
-        """(lines from `position`, whether the log ends there) of one try."""
+        """(lines of one try from `position`, the position after them, whether the log ends there)."""
         tries = self.tries(run, instance)
         if not 1 <= try_number <= len(tries):
             raise NotFound(
@@ -266,11 +253,12 @@ class TaskInstanceService:
         body = task_logs.log_filter(str(instance.task_run_id), window)
         lines: list[LogEntry] = []
         while True:
-            batch = self.client.filter_logs({**body, "offset": position + len(lines), "limit": LOG_CHUNK})
+            batch = self.client.filter_logs({**body, "offset": position, "limit": LOG_CHUNK})
+            position += len(batch)
             lines.extend(entry for entry in batch if task_logs.in_window(entry, window))
             done = len(batch) < LOG_CHUNK
             if done or not everything:
-                return lines, done
+                return lines, position, done
 
     def xcoms(self, instances: Sequence[TaskInstance], key: str | None = None) -> list[XComEntry]:
         """The artifacts the task runs of `instances` published (with `key` only, if given), as XCom entries.
@@ -343,7 +331,7 @@ class TaskInstanceService:
         return found
 
     def runs_between(self, dag_id: str, gte: datetime | None, lte: datetime | None) -> list[RunTasks]:
-        """The DAG's runs with a logical date in [gte, lte] (at most 200), with their task instances."""
+        """The DAG's runs with a logical date in [gte, lte], with their task instances (one call per 200 runs)."""
         scope = self.dag_runs.scope([dag_id])
         if scope is None:
             return []
@@ -352,9 +340,9 @@ class TaskInstanceService:
             **filters,
             "flow_runs": visible({**criteria, "expected_start_time": _bounds(gte, lte)}, now=datetime.now(UTC)),
             "sort": "EXPECTED_START_TIME_ASC",
-            "limit": PREFECT_MAX_PAGE_SIZE,
         }
-        return self._run_tasks([(flow_run, dag_id) for flow_run in self.client.filter_flow_runs(body)])
+        flow_runs = read_all(fetching(self.client.filter_flow_runs, body))
+        return self._run_tasks([(flow_run, dag_id) for flow_run in flow_runs])
 
 
 def _is_uuid(text: str) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from app.errors import BadRequest, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Variable as PrefectVariable
-from app.services.pages import read_window
+from app.services.pages import fetching, read_window
 from app.translate.airflow import Variable
 from app.translate.ordering import Order
 from app.translate.paging import Page
@@ -42,10 +42,7 @@ class VariableService:
         oldest_first = order.key == "id" and not order.descending
         window = from_the_end(page, total) if oldest_first else page
 
-        def fetch(offset: int, limit: int) -> list[PrefectVariable]:
-            return self.client.filter_variables({"sort": sort, "offset": offset, "limit": limit})
-
-        rows = read_window(fetch, window) if window.limit else []
+        rows = read_window(fetching(self.client.filter_variables, {"sort": sort}), window) if window.limit else []
         if oldest_first:
             rows.reverse()
         return VariablePage([prefect_variable_to_variable(row) for row in rows], total)

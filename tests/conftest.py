@@ -21,6 +21,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.prefect import PrefectClient
 from app.settings import Settings
 from support.airflow_spec import ValidatingMiddleware, default_validator
 from support.prefect_stack import Stack, create_flow_run, start_stack, wait_for_flow_run, wait_for_task_runs
@@ -69,6 +70,14 @@ def failed_etl_run(prefect_stack) -> FinishedRun:
 @pytest.fixture(scope="session")
 def fanout_run(prefect_stack) -> FinishedRun:
     return finish_run(prefect_stack, FANOUT, "fanout/demo", {"width": FANOUT_WIDTH}, FANOUT_WIDTH + 2)
+
+
+@pytest.fixture(scope="module")
+def prefect_client(prefect_stack):
+    """The bridge's Prefect client, on the suite's Prefect server."""
+    client = PrefectClient(prefect_stack.api_url)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,9 @@ def test_same_run_id_in_another_dag_is_fine(api):
 
 
 def concurrently(count: int, request) -> list[httpx.Response]:
+    # The bridge lets one trigger of a DAG through at a time, and a busy
+    # SQLite-backed Prefect can stall each for seconds: the requests get a
+    # generous timeout, so a slow machine waits rather than fails.
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(lambda index: request(index), range(count)))
 
@@ -73,7 +76,7 @@ def concurrently(count: int, request) -> list[httpx.Response]:
 def test_concurrent_triggers_with_one_run_id_create_one_run(live_bridge, prefect_stack):
     run_id = new_id("race")
     url = f"{live_bridge.url}/dags/{HELLO}/dagRuns"
-    responses = concurrently(8, lambda _: httpx.post(url, json={"dag_run_id": run_id}, headers=AUTH, timeout=30))
+    responses = concurrently(8, lambda _: httpx.post(url, json={"dag_run_id": run_id}, headers=AUTH, timeout=120))
     assert sorted(response.status_code for response in responses) == [200] + [409] * 7
     assert len(prefect_runs_named(prefect_stack, run_id)) == 1
 
@@ -83,7 +86,7 @@ def test_concurrent_triggers_at_one_logical_date_create_one_run(live_bridge, pre
     ids = [new_id("race") for _ in range(6)]
     url = f"{live_bridge.url}/dags/{HELLO}/dagRuns"
     body = lambda index: {"dag_run_id": ids[index], "logical_date": logical_date}  # noqa: E731
-    responses = concurrently(6, lambda index: httpx.post(url, json=body(index), headers=AUTH, timeout=30))
+    responses = concurrently(6, lambda index: httpx.post(url, json=body(index), headers=AUTH, timeout=120))
     assert sorted(response.status_code for response in responses) == [200] + [409] * 5
     created = [run for run_id in ids for run in prefect_runs_named(prefect_stack, run_id)]
     assert len(created) == 1

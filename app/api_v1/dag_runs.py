@@ -143,11 +143,12 @@ def clear_dag_run(dag_id: str, dag_run_id: str):
 @blueprint.patch("/dags/<dag_id>/dagRuns/<dag_run_id>/setNote")
 @prefect_calls("POST /flow_runs/filter", "PATCH /flow_runs/{id}/labels")
 def set_dag_run_note(dag_id: str, dag_run_id: str):
+    """`note` is required and may be null (no note), as Airflow's form allows."""
     Query([])
-    note = Body(["note"]).text("note")
-    if note is None:
-        raise BadRequest("'note' is required and must be a string")
-    run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, note)
+    body = Body(["note"])
+    if "note" not in body.data:
+        raise BadRequest("{'note': ['Missing data for required field.']}")
+    run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, body.text("note"))
     return jsonify(serialize.dag_run(run))
 
 

@@ -360,14 +360,14 @@ class TaskInstanceService:
         graph = downstream_task_ids([*run.template, *run.task_runs])
         return failed_dependencies(instance, run.dag_run.state, run.instances, upstream_task_ids(graph, task_id))
 
-    def extra_links(self, dag_id: str, dag_run_id: str, task_id: str) -> dict[str, str | None]:
+    def extra_links(self, dag_id: str, dag_run_id: str, task_id: str, map_index: int) -> dict[str, str | None]:
         """The task instance's operator links: none, as Airflow answers for an operator that declares none.
 
         A Prefect task is a function, not an operator: it declares no extra
         links (its Task shows `extra_links: []`). The task instance must
-        exist (unmapped, as Airflow reads map_index -1).
+        exist (map_index -1 is the unmapped one, as in Airflow).
         """
-        self.run_tasks(dag_id, dag_run_id).instance(task_id, None)
+        self.run_tasks(dag_id, dag_run_id).instance(task_id, map_index)
         return {}
 
     def runs_between(self, dag_id: str, gte: datetime | None, lte: datetime | None) -> list[RunTasks]:

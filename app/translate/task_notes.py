@@ -10,8 +10,9 @@ flow run whenever it reads a task instance. So the note of task instance
 kept when the run is cleared and deleted with it, as Airflow keeps a note
 with its task instance. The DAG run's own note is the label `airflow.note`.
 
-Prefect cannot remove a label, so a note set to null is stored as the
-label value `false`, which reads as no note.
+Prefect cannot remove a label, so a note set to null (a task instance's
+or a DAG run's) is stored as the label value `false`, which reads as no
+note. Airflow allows notes up to 1000 characters.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ def with_notes(instances: Iterable[TaskInstance], labels: Mapping[str, Any]) -> 
 
 
 def note_labels(instance: TaskInstance, note: str | None) -> dict[str, str | bool]:
-    """The labels that set `instance`'s note (None removes it); a note longer than Airflow allows is a 400."""
+    """The labels that set `instance`'s note (None removes it)."""
+    return {note_label(instance.task_id, instance.map_index): label_value(note)}
+
+
+def label_value(note: str | None) -> str | bool:
+    """A note (of a task instance or a DAG run) as a label value; longer than Airflow allows is a 400."""
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise BadRequest(f"{{'note': ['Longer than maximum length {MAX_NOTE_LENGTH}.']}}")
-    return {note_label(instance.task_id, instance.map_index): NO_NOTE if note is None else note}
+    return NO_NOTE if note is None else note

@@ -346,7 +346,9 @@ class TaskInstanceService:
         """
         return self.run_tasks(dag_id, dag_run_id).instances
 
-    def set_note(self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, note: str | None):
+    def set_note(
+        self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, note: str | None
+    ) -> TaskInstance:
         """Keep `note` on the task instance (a flow-run label, app/translate/task_notes.py); one more call."""
         run = self.run_tasks(dag_id, dag_run_id)
         instance = run.instance(task_id, map_index)

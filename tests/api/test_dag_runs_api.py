@@ -156,7 +156,7 @@ def test_list_filter_and_page_runs(api):
 
 def test_filter_by_state(api):
     run_id = api.post(f"/dags/{ETL}/dagRuns", json={"conf": {"fail": True}}).get_json()["dag_run_id"]
-    api.wait_for_run(ETL, run_id)
+    api.wait_for_run(ETL, run_id, timeout=120)  # 60 s was once too short on a loaded machine
     failed = api.get(f"/dags/{ETL}/dagRuns?state=failed&limit=100").get_json()
     assert run_id in {run["dag_run_id"] for run in failed["dag_runs"]}
     assert {run["state"] for run in failed["dag_runs"]} == {"failed"}

@@ -297,8 +297,7 @@ class TaskInstanceService:
         """The DAG's tasks, from its latest completed flow run (else its latest run of any state)."""
         deployment = self.catalog.deployment(dag_id)
         template = self._template(deployment.id) or self._latest_run(deployment.id)
-        entry = self.catalog.mapping.entry_for(self.catalog.mapping.deployment_for(dag_id))
-        owners = list(entry.owners) if entry and entry.owners else []
+        owners = self.catalog.mapping.owners_for(self.catalog.mapping.deployment_for(dag_id))
         return tasks_of(self._task_runs_of({template.id}) if template else [], owners)
 
     def _latest_run(self, deployment_id: UUID) -> FlowRun | None:

@@ -154,7 +154,7 @@ def downstream_task_ids(task_runs: Sequence[TaskRun]) -> dict[str, list[str]]:
 def tasks_of(template: Sequence[TaskRun], owners: Sequence[str]) -> list[Task]:
     """The tasks of a DAG, from the task runs of its template flow run."""
     graph = downstream_task_ids(template)
-    owner = ",".join(owners) or "airflow"
+    owner = ",".join(owners)
     tasks = []
     for task_id, runs in mapped_runs(template).items():
         policy = runs[0].empirical_policy

@@ -65,10 +65,6 @@ NO_DAG_PROCESSOR = (
     "Prefect has no DAG processor: a deployment is registered by `prefect deploy` or `serve()`, never parsed "
     "from a file by the server, so there is no file to re-parse"
 )
-NO_DAG_DELETE = (
-    "Airflow deletes a DAG's metadata and the DAG returns from its file at the next parse; deleting the Prefect "
-    "deployment would remove the DAG for good and orphan its flow runs, so the bridge does not"
-)
 NO_CONNECTION_TEST = (
     "Prefect's server cannot test a connection: a block is only used by flow code, and the server has no "
     "provider hooks to open it with"
@@ -83,7 +79,7 @@ V1_OPERATIONS: tuple[Operation, ...] = (
     Operation("PATCH", "/dags", "patch_dags"),
     Operation("GET", "/dags/{dag_id}", "get_dag"),
     Operation("PATCH", "/dags/{dag_id}", "patch_dag"),
-    Operation("DELETE", "/dags/{dag_id}", "delete_dag", NO_DAG_DELETE),
+    Operation("DELETE", "/dags/{dag_id}", "delete_dag"),
     Operation("GET", "/dags/{dag_id}/details", "get_dag_details"),
     Operation("GET", "/dagSources/{file_token}", "get_dag_source"),
     Operation("PUT", "/parseDagFile/{file_token}", "reparse_dag_file", NO_DAG_PROCESSOR),

@@ -175,6 +175,13 @@ class PrefectClient:
             if error.prefect_status != 404:
                 raise
 
+    def bulk_delete_flow_runs(self, criteria: Mapping[str, Any], limit: int) -> list[UUID]:
+        """Delete up to `limit` (at most 50) runs matching the FlowRunFilter `criteria`, with their task runs and
+        logs; the ids deleted. Repeating is harmless: it deletes what still matches."""
+        body = {"flow_runs": dict(criteria), "limit": limit}
+        answer = self._request("POST", "flow_runs/bulk_delete", json=body, retry=Retry.ALWAYS)
+        return [UUID(each) for each in (answer or {}).get("deleted", [])]
+
     # -- task runs, their logs and artifacts ---------------------------------
 
     def filter_task_runs(self, body: Mapping[str, Any]) -> list[TaskRun]:

@@ -32,11 +32,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from app.prefect.models import Deployment
 from app.translate import schedules
 from app.translate.airflow import Dag
 from app.translate.dag_ids import DagMapping, DeploymentName
+from app.translate.dag_runs import visible
 
 #: Airflow 2.10.5's value for a DAG defined without the attribute, where
 #: Prefect has no equivalent; the comment names the config option behind it.
@@ -100,6 +102,31 @@ def parameter_schema_to_params(schema: dict[str, Any] | None, defaults: dict[str
             "schema": value_schema,
         }
     return params
+
+
+#: Flow run states in which the flow's code may be executing: a DAG is not deleted while one of its runs is in
+#: one (Airflow refuses while a task instance is running). Queued (SCHEDULED) and finished runs are deleted.
+EXECUTING_STATE_TYPES = ("PENDING", "RUNNING", "PAUSED", "CANCELLING")
+#: Prefect's cap on one bulk delete of flow runs.
+BULK_DELETE_LIMIT = 50
+
+
+def executing_runs_filter(deployment_id: UUID) -> dict[str, Any]:
+    """FlowRunFilter criteria for the deployment's runs whose code may be executing."""
+    return {"deployment_id": {"any_": [str(deployment_id)]}, "state": {"type": {"any_": list(EXECUTING_STATE_TYPES)}}}
+
+
+def deletable_runs_filter(deployment_id: UUID, *, now: datetime) -> dict[str, Any]:
+    """FlowRunFilter criteria for the deployment's DAG runs that deleting the DAG removes.
+
+    Runs whose expected start has come and that are not executing. Future
+    scheduled runs are not DAG runs yet (they are the DAG's next_dagrun) and
+    stay; a run that starts executing meanwhile no longer matches.
+    """
+    return visible(
+        {"deployment_id": {"any_": [str(deployment_id)]}, "state": {"type": {"not_any_": list(EXECUTING_STATE_TYPES)}}},
+        now=now,
+    )
 
 
 def deployment_filter(*, tags: list[str], paused: bool | None) -> dict[str, Any]:

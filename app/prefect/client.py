@@ -206,6 +206,19 @@ class PrefectClient:
     def filter_artifacts(self, body: Mapping[str, Any]) -> list[Artifact]:
         return _parse_list(Artifact, self._request("POST", "artifacts/filter", json=body))
 
+    def read_latest_artifact(self, key: str) -> Artifact | None:
+        """The latest version of the artifact `key`, or None when there is none."""
+        try:
+            return _parse(Artifact, self._request("GET", f"artifacts/{_segment(key)}/latest"))
+        except PrefectRequestError as error:
+            if error.prefect_status == 404:
+                return None
+            raise
+
+    def create_artifact(self, body: Mapping[str, Any]) -> Artifact:
+        """A new artifact (with a key: a new version of it). Not repeated after a timeout: it could be made twice."""
+        return _parse(Artifact, self._request("POST", "artifacts/", json=dict(body), retry=Retry.REFUSED))
+
     # -- variables ------------------------------------------------------------
 
     def read_variable_by_name(self, name: str) -> Variable:

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from app.errors import BadRequest, NotFound
+from app.errors import BadRequest, NotFound, UpstreamError
 from app.prefect import PrefectClient
-from app.prefect.models import FlowRun, LogEntry, TaskRun
+from app.prefect.models import Artifact, FlowRun, LogEntry, TaskRun
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.pages import fetching, read_all, read_window
-from app.translate import run_ids, task_logs
+from app.translate import run_ids, task_graphs, task_logs
 from app.translate.airflow import DagRun, Task, TaskInstance, TaskTry, XComEntry
 from app.translate.dag_runs import flow_run_to_dag_run, visible
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
@@ -294,10 +294,23 @@ class TaskInstanceService:
     # -- tasks --------------------------------------------------------------
 
     def tasks(self, dag_id: str) -> list[Task]:
-        """The DAG's tasks, from its latest completed flow run (else its latest run of any state)."""
+        """The DAG's tasks, from the first of these that exists (app/translate/task_graphs.py):
+
+        1. the deployment's latest completed flow run: what really ran;
+        2. the task graph traced from its code (`airflow-prefect-bridge trace`);
+        3. its latest run of any state (a failed run shows the tasks it reached).
+
+        Three Prefect calls (the deployment, its latest completed run, that
+        run's task runs or the traced graph); five when neither exists.
+        """
         deployment = self.catalog.deployment(dag_id)
-        template = self._template(deployment.id) or self._latest_run(deployment.id)
         owners = self.catalog.mapping.owners_for(self.catalog.mapping.deployment_for(dag_id))
+        completed = self._template(deployment.id)
+        if completed is None:
+            traced = self.client.read_latest_artifact(task_graphs.artifact_key(deployment.id))
+            if traced is not None:
+                return _traced_tasks(traced, owners)
+        template = completed or self._latest_run(deployment.id)
         return tasks_of(self._task_runs_of({template.id}) if template else [], owners)
 
     def _latest_run(self, deployment_id: UUID) -> FlowRun | None:
@@ -342,6 +355,13 @@ class TaskInstanceService:
         }
         flow_runs = read_all(fetching(self.client.filter_flow_runs, body))
         return self._run_tasks([(flow_run, dag_id) for flow_run in flow_runs])
+
+
+def _traced_tasks(artifact: Artifact, owners: list[str]) -> list[Task]:
+    try:
+        return task_graphs.tasks_of_graph(artifact.data, owners)
+    except task_graphs.NotATaskGraph as error:
+        raise UpstreamError(f"Prefect's artifact '{artifact.key}' is not a task graph: {error}") from None
 
 
 def _is_uuid(text: str) -> bool:

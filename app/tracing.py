@@ -215,8 +215,8 @@ def _retry_policy(task: Task | Flow) -> tuple[int, float]:
 
 def trace_deployment(client: PrefectClient, name: DeploymentName, entrypoint: str | None = None) -> list[AirflowTask]:
     """Trace the deployment's flow (from `entrypoint`, else the deployment's own, relative to the current
-    directory) with the deployment's parameters, and store the graph in Prefect; the graph. Three calls:
-    the deployment, the artifact, and nothing else."""
+    directory) with the deployment's parameters, and store the graph in Prefect; the graph. Two Prefect
+    calls: reading the deployment, creating the artifact."""
     deployment = client.read_deployment_by_name(name.flow, name.deployment)
     source = entrypoint or deployment.entrypoint
     if not source:

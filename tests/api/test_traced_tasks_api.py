@@ -52,6 +52,21 @@ def test_a_failed_run_does_not(api, traced):
     assert api.get(f"/dags/{traced.dag_id}/tasks").get_json()["total_entries"] == 5
 
 
+def test_a_first_run_shows_the_traced_tasks_it_never_ran(api, traced, prefect_calls):
+    run = traced.create_run("FAILED")  # failed before any task ran
+    prefect_calls.reset()
+    body = api.get(f"/dags/{traced.dag_id}/dagRuns/prefect__{run}/taskInstances").get_json()
+    assert len(prefect_calls.calls) == 4  # the run, the (missing) completed run, the traced graph, the task runs
+    states = {(each["task_id"], each["state"], each["max_tries"]) for each in body["task_instances"]}
+    assert states == {
+        ("start", "upstream_failed", 0),
+        ("left", "upstream_failed", 2),
+        ("right", "upstream_failed", 0),
+        ("join-them", "upstream_failed", 0),
+        ("notify", "upstream_failed", 0),
+    }
+
+
 def test_a_dag_neither_traced_nor_run_has_no_tasks(api, prefect_stack, prefect_calls):
     deployment = create_deployment(prefect_stack.api_url, "untraced")
     prefect_calls.reset()

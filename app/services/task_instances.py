@@ -308,7 +308,8 @@ class TaskInstanceService:
         3. its latest run of any state (a failed run shows the tasks it reached).
 
         Three Prefect calls (the deployment, its latest completed run, that
-        run's task runs or the traced graph); five when neither exists.
+        run's task runs or the traced graph); four when neither exists, five
+        when a run of another state does.
         """
         deployment = self.catalog.deployment(dag_id)
         owners = self.catalog.mapping.owners_for(self.catalog.mapping.deployment_for(dag_id))

@@ -52,7 +52,7 @@ class Bridge:
             transport=transport,
         )
         states = load_state_table()
-        catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
+        catalog = DagCatalog(prefect, load_mapping(settings.mapping_file, default_owner=settings.default_owner))
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
         return cls(

@@ -2,7 +2,9 @@
 
 `run_embedded` is what `airflow-prefect-bridge embedded` runs: everything
 needed to try the bridge on one machine, with nothing to install or
-configure. The building blocks (`ManagedProcess`, `start_prefect_server`,
+configure. The demo deployments' task graphs are traced as soon as they
+exist (`airflow-prefect-bridge trace`), so their tasks show before any
+run. The building blocks (`ManagedProcess`, `start_prefect_server`,
 `serve_demo_flows`) are also what the test suite uses to get a real Prefect
 server, so the product and its tests start Prefect the same way.
 
@@ -256,7 +258,37 @@ def serve_demo_flows(api_url: str, log_dir: Path, timeout: float = 60) -> Manage
         return all(_get(f"{api_url}/deployments/name/{name}").status_code == 200 for name in DEMO_DEPLOYMENTS)
 
     _wait_until_ready(process, deployments_exist, timeout)
+    try:
+        trace_demo_flows(api_url, log_dir, timeout)
+    except BaseException:
+        process.stop()
+        raise
     return process
+
+
+def trace_demo_flows(api_url: str, log_dir: Path, timeout: float = 60) -> None:
+    """Store the demo deployments' task graphs in Prefect, so their tasks show before their first run.
+
+    The same `airflow-prefect-bridge trace` a user runs for their own deployments.
+    """
+    log_path = log_dir / "trace.log"
+    with log_path.open("ab") as log:
+        try:
+            finished = subprocess.run(
+                [sys.executable, "-m", "app.cli", "trace", *DEMO_DEPLOYMENTS],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_child_environment(PREFECT_API_URL=api_url, PREFECT_HOME=str(log_dir / "prefect-client")),
+                cwd=REPO_ROOT,  # the deployments' entrypoints are relative to it
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise StartupError(f"tracing the demo flows took over {timeout:g} s; see {log_path}") from None
+    if finished.returncode != 0:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+        raise StartupError(f"tracing the demo flows failed; last lines of {log_path}:\n{tail}")
 
 
 def start_bridge(environ: Mapping[str, str], log_dir: Path, timeout: float = 60) -> ManagedProcess:

@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "BRIDGE_TEST_CONNECTION": "test_connection",
     "BRIDGE_TEST_CONNECTION_TIMEOUT": "test_connection_timeout",
     "BRIDGE_EXPOSE_CONFIG": "expose_config",
+    "BRIDGE_DEFAULT_OWNER": "default_owner",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -62,6 +63,8 @@ class Settings(BaseModel):
     test_connection: Literal["Disabled", "Enabled"] = "Disabled"
     test_connection_timeout: Seconds = 3.0
     expose_config: bool = False
+    #: Airflow's `[operators] default_owner`: the owner shown for DAGs and tasks the mapping gives none.
+    default_owner: Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")] = "airflow"
 
     @field_validator("prefect_api_url")
     @classmethod

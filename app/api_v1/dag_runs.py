@@ -127,7 +127,11 @@ def delete_dag_run(dag_id: str, dag_run_id: str):
 
 @blueprint.post("/dags/<dag_id>/dagRuns/<dag_run_id>/clear")
 @prefect_calls(
-    "POST /flow_runs/filter", "POST /task_runs/filter", "POST /flow_runs/{id}/set_state", "GET /flow_runs/{id}"
+    "POST /flow_runs/filter",
+    "POST /task_runs/filter",
+    "GET /artifacts/{key}/latest",
+    "POST /flow_runs/{id}/set_state",
+    "GET /flow_runs/{id}",
 )
 def clear_dag_run(dag_id: str, dag_run_id: str):
     """Re-run the flow run; with `dry_run` (the default) list the task instances that would be cleared."""

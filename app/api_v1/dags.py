@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
 from app.api_v1.params import PAGING, Body, Query
@@ -59,6 +59,15 @@ def patch_dag(dag_id: str):
     bridge = current_bridge()
     dag = bridge.dags.set_paused(bridge.dags.get_dag(dag_id), paused)
     return jsonify(serialize.dag(dag))
+
+
+@blueprint.delete("/dags/<dag_id>")
+@prefect_calls("GET /deployments/name/{flow}/{deployment}", "POST /flow_runs/filter", "POST /flow_runs/bulk_delete")
+def delete_dag(dag_id: str):
+    """Delete the DAG's runs; the deployment stays, as Airflow's DAG comes back from its file."""
+    Query([])
+    current_bridge().dags.delete_dag(dag_id)
+    return Response(status=204)
 
 
 @blueprint.patch("/dags")

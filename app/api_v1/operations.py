@@ -39,10 +39,6 @@ NO_DAG_PROCESSOR = (
     "Prefect's server parses no files: a deployment is registered from code by `prefect deploy` or `serve()`, and "
     "the server has no process that could read the flow's file again, so there is nothing to ask to re-parse"
 )
-NO_DAG_DELETE = (
-    "Airflow deletes a DAG's metadata and the DAG returns from its file at the next parse; deleting the Prefect "
-    "deployment would remove the DAG for good and orphan its flow runs, so the bridge does not"
-)
 
 V1_OPERATIONS: tuple[Operation, ...] = (
     # monitoring
@@ -53,7 +49,7 @@ V1_OPERATIONS: tuple[Operation, ...] = (
     Operation("PATCH", "/dags", "patch_dags"),
     Operation("GET", "/dags/{dag_id}", "get_dag"),
     Operation("PATCH", "/dags/{dag_id}", "patch_dag"),
-    Operation("DELETE", "/dags/{dag_id}", "delete_dag", NO_DAG_DELETE),
+    Operation("DELETE", "/dags/{dag_id}", "delete_dag"),
     Operation("GET", "/dags/{dag_id}/details", "get_dag_details"),
     Operation("GET", "/dagSources/{file_token}", "get_dag_source"),
     Operation("PUT", "/parseDagFile/{file_token}", "reparse_dag_file", NO_DAG_PROCESSOR),

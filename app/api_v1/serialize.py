@@ -7,6 +7,7 @@ from typing import Any
 
 from app.errors import BadRequest
 from app.translate.airflow import Dag, DagRun, EventLog, Task, TaskInstance, TaskTry, XComEntry
+from app.translate.dags import AIRFLOW_DEFAULTS, CATCHUP
 from app.translate.dates import format_datetime
 from app.translate.task_instances import DEFAULT_POOL, DEFAULT_QUEUE, OPERATOR
 
@@ -25,7 +26,7 @@ def dag(item: Dag) -> dict[str, Any]:
         "last_expired": None,
         "scheduler_lock": None,
         "pickle_id": None,
-        "default_view": "grid",
+        "default_view": AIRFLOW_DEFAULTS["default_view"],
         "fileloc": item.fileloc,
         "file_token": item.file_token,
         "owners": list(item.owners),
@@ -33,35 +34,35 @@ def dag(item: Dag) -> dict[str, Any]:
         "schedule_interval": item.schedule_interval,
         "timetable_description": item.timetable_description,
         "tags": [{"name": tag} for tag in item.tags],
-        "max_active_tasks": None,
+        "max_active_tasks": AIRFLOW_DEFAULTS["max_active_tasks"],
         "max_active_runs": item.max_active_runs,
-        "has_task_concurrency_limits": False,
+        "has_task_concurrency_limits": AIRFLOW_DEFAULTS["has_task_concurrency_limits"],
         "has_import_errors": False,
         "next_dagrun": next_dagrun,
         "next_dagrun_data_interval_start": next_dagrun,
         "next_dagrun_data_interval_end": next_dagrun,
         "next_dagrun_create_after": next_dagrun,
-        "max_consecutive_failed_dag_runs": 0,
+        "max_consecutive_failed_dag_runs": AIRFLOW_DEFAULTS["max_consecutive_failed_dag_runs"],
     }
 
 
 def dag_detail(item: Dag) -> dict[str, Any]:
     return {
         **dag(item),
-        "timezone": "UTC",
-        "catchup": False,
-        "orientation": "LR",
-        "concurrency": None,
+        "timezone": item.timezone,
+        "catchup": CATCHUP,
+        "orientation": AIRFLOW_DEFAULTS["orientation"],
+        "concurrency": AIRFLOW_DEFAULTS["concurrency"],
         "start_date": format_datetime(item.start_date),
-        "dag_run_timeout": None,
-        "dataset_expression": None,
-        "doc_md": None,
+        "dag_run_timeout": AIRFLOW_DEFAULTS["dag_run_timeout"],
+        "dataset_expression": AIRFLOW_DEFAULTS["dataset_expression"],
+        "doc_md": AIRFLOW_DEFAULTS["doc_md"],
         "params": item.params,
-        "end_date": None,
-        "is_paused_upon_creation": None,
+        "end_date": AIRFLOW_DEFAULTS["end_date"],
+        "is_paused_upon_creation": AIRFLOW_DEFAULTS["is_paused_upon_creation"],
         "last_parsed": format_datetime(item.last_parsed_time),
-        "template_search_path": None,
-        "render_template_as_native_obj": False,
+        "template_search_path": AIRFLOW_DEFAULTS["template_search_path"],
+        "render_template_as_native_obj": AIRFLOW_DEFAULTS["render_template_as_native_obj"],
     }
 
 

@@ -24,8 +24,8 @@ from app.translate.task_instances import TaskInstanceQuery, check_task_states
 blueprint = Blueprint("task_instances", __name__)
 
 ANY = "~"
-#: One DAG run's task instances: the flow run, the DAG's template run, the task runs of both.
-ONE_RUN_CALLS = ("POST /flow_runs/filter", "POST /task_runs/filter")
+#: One DAG run's task instances: the flow run, the DAG's template run (else its traced graph), the task runs.
+ONE_RUN_CALLS = ("POST /flow_runs/filter", "POST /task_runs/filter", "GET /artifacts/{key}/latest")
 #: A page across DAG runs: names of the DAGs' deployments, the page and its count, the flow runs on it.
 ACROSS_RUNS_CALLS = ("POST /deployments/filter", "POST /flows/filter", "POST /task_runs/count")
 INSTANCE = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances/<task_id>"

@@ -1,4 +1,4 @@
-"""Tasks of a DAG: the tasks of its deployment's latest completed flow run (app/translate/task_instances.py)."""
+"""Tasks of a DAG: its latest completed flow run's, else its traced task graph's (TaskInstanceService.tasks)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ TASK_ORDER_KEYS = ("task_id", "retries", "owner", "is_mapped")
 
 
 @blueprint.get("/dags/<dag_id>/tasks")
-@prefect_calls("GET /deployments/name/{flow}/{deployment}", "POST /flow_runs/filter", "POST /task_runs/filter")
+@prefect_calls(
+    "GET /deployments/name/{flow}/{deployment}",
+    "POST /flow_runs/filter",
+    "POST /task_runs/filter",
+    "GET /artifacts/{key}/latest",
+)
 def get_tasks(dag_id: str):
     query = Query(["order_by"])
     order = parse_order_by(query.text("order_by") or "task_id", TASK_ORDER_KEYS)
@@ -30,7 +35,12 @@ def get_tasks(dag_id: str):
 
 
 @blueprint.get("/dags/<dag_id>/tasks/<task_id>")
-@prefect_calls("GET /deployments/name/{flow}/{deployment}", "POST /flow_runs/filter", "POST /task_runs/filter")
+@prefect_calls(
+    "GET /deployments/name/{flow}/{deployment}",
+    "POST /flow_runs/filter",
+    "POST /task_runs/filter",
+    "GET /artifacts/{key}/latest",
+)
 def get_task(dag_id: str, task_id: str):
     Query([])
     for task in current_bridge().task_instances.tasks(dag_id):

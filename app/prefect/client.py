@@ -175,6 +175,13 @@ class PrefectClient:
             if error.prefect_status != 404:
                 raise
 
+    def bulk_delete_flow_runs(self, criteria: Mapping[str, Any], limit: int) -> list[UUID]:
+        """Delete up to `limit` (at most 50) runs matching the FlowRunFilter `criteria`, with their task runs and
+        logs; the ids deleted. Repeating is harmless: it deletes what still matches."""
+        body = {"flow_runs": dict(criteria), "limit": limit}
+        answer = self._request("POST", "flow_runs/bulk_delete", json=body, retry=Retry.ALWAYS)
+        return [UUID(each) for each in (answer or {}).get("deleted", [])]
+
     # -- task runs, their logs and artifacts ---------------------------------
 
     def filter_task_runs(self, body: Mapping[str, Any]) -> list[TaskRun]:
@@ -198,6 +205,19 @@ class PrefectClient:
 
     def filter_artifacts(self, body: Mapping[str, Any]) -> list[Artifact]:
         return _parse_list(Artifact, self._request("POST", "artifacts/filter", json=body))
+
+    def read_latest_artifact(self, key: str) -> Artifact | None:
+        """The latest version of the artifact `key`, or None when there is none."""
+        try:
+            return _parse(Artifact, self._request("GET", f"artifacts/{_segment(key)}/latest"))
+        except PrefectRequestError as error:
+            if error.prefect_status == 404:
+                return None
+            raise
+
+    def create_artifact(self, body: Mapping[str, Any]) -> Artifact:
+        """A new artifact (with a key: a new version of it). Not repeated after a timeout: it could be made twice."""
+        return _parse(Artifact, self._request("POST", "artifacts/", json=dict(body), retry=Retry.REFUSED))
 
     # -- variables ------------------------------------------------------------
 

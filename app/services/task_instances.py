@@ -3,7 +3,8 @@
 Upstream cost, whatever the number of tasks (one call per 200 task runs or
 log lines beyond the first 200):
 - one DAG run's task instances (list or one): the flow run (1), its
-  template when it has not succeeded (1), the task runs of both (1);
+  template when it has not succeeded (1), the traced task graph when
+  there is no template (1), the task runs of both (1);
 - a page across DAG runs: the page and its count (2), the flow runs on it
   (1), their other task runs for the map indexes (1), dag_ids of
   deployments not seen before (0-1), and the resolution of named DAG runs
@@ -17,18 +18,18 @@ log lines beyond the first 200):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from app.errors import BadRequest, NotFound
+from app.errors import BadRequest, NotFound, UpstreamError
 from app.prefect import PrefectClient
 from app.prefect.models import FlowRun, LogEntry, TaskRun
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.pages import fetching, read_all, read_window
-from app.translate import run_ids, task_logs
+from app.translate import run_ids, task_graphs, task_logs
 from app.translate.airflow import DagRun, Task, TaskDependency, TaskInstance, TaskTry, XComEntry
 from app.translate.dag_runs import flow_run_to_dag_run, visible
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
@@ -64,6 +65,15 @@ class RunTasks:
     task_runs: list[TaskRun]
     template: list[TaskRun]
     instances: list[TaskInstance]
+    #: The traced task graph, when the DAG has no completed run to take the template from.
+    traced: list[Task] = field(default_factory=list)
+
+    def task_graph(self) -> dict[str, list[str]]:
+        """Downstream task_ids per task_id: the edges of the run's task runs, its template's and its traced graph."""
+        graph = downstream_task_ids([*self.template, *self.task_runs])
+        for task in self.traced:
+            graph[task.task_id] = sorted({*graph.get(task.task_id, []), *task.downstream_task_ids})
+        return graph
 
     def instance(self, task_id: str, map_index: int | None) -> TaskInstance:
         """One task instance; map_index None reads an unmapped task, as Airflow's URL without an index does."""
@@ -111,11 +121,14 @@ class TaskInstanceService:
         return InstancePage(matching[page.offset : page.offset + page.limit], len(matching))
 
     def _run_tasks(self, runs: Sequence[tuple[FlowRun, str]]) -> list[RunTasks]:
-        """Task instances of several DAG runs: one template per DAG, task runs of all in one batch."""
+        """Task instances of several DAG runs: one template (else traced graph) per DAG, task runs of all at once."""
         templates: dict[UUID, FlowRun | None] = {}
+        traced: dict[UUID, list[Task]] = {}
         for flow_run, _ in runs:
             if flow_run.deployment_id and flow_run.deployment_id not in templates and not _succeeded(flow_run):
                 templates[flow_run.deployment_id] = self._template(flow_run.deployment_id)
+                if templates[flow_run.deployment_id] is None:
+                    traced[flow_run.deployment_id] = self._traced(flow_run.deployment_id, []) or []
         wanted = {flow_run.id for flow_run, _ in runs} | {each.id for each in templates.values() if each}
         task_runs = self._task_runs_of(wanted)
         result = []
@@ -124,8 +137,9 @@ class TaskInstanceService:
             template_run = flow_run if _succeeded(flow_run) else templates.get(flow_run.deployment_id)
             own = [each for each in task_runs if each.flow_run_id == flow_run.id]
             template = [each for each in task_runs if template_run and each.flow_run_id == template_run.id]
-            instances = with_notes(run_task_instances(dag_run, own, template, self.states), flow_run.labels)
-            result.append(RunTasks(dag_run, flow_run, own, template, instances))
+            graph = traced.get(flow_run.deployment_id, []) if template_run is None else []
+            instances = with_notes(run_task_instances(dag_run, own, template, self.states, graph), flow_run.labels)
+            result.append(RunTasks(dag_run, flow_run, own, template, instances, graph))
         return result
 
     def _template(self, deployment_id: UUID) -> FlowRun | None:
@@ -299,12 +313,35 @@ class TaskInstanceService:
     # -- tasks --------------------------------------------------------------
 
     def tasks(self, dag_id: str) -> list[Task]:
-        """The DAG's tasks, from its latest completed flow run (else its latest run of any state)."""
+        """The DAG's tasks, from the first of these that exists (app/translate/task_graphs.py):
+
+        1. the deployment's latest completed flow run: what really ran;
+        2. the task graph traced from its code (`airflow-prefect-bridge trace`);
+        3. its latest run of any state (a failed run shows the tasks it reached).
+
+        Three Prefect calls (the deployment, its latest completed run, that
+        run's task runs or the traced graph); four when neither exists, five
+        when a run of another state does.
+        """
         deployment = self.catalog.deployment(dag_id)
-        template = self._template(deployment.id) or self._latest_run(deployment.id)
-        entry = self.catalog.mapping.entry_for(self.catalog.mapping.deployment_for(dag_id))
-        owners = list(entry.owners) if entry and entry.owners else []
+        owners = self.catalog.mapping.owners_for(self.catalog.mapping.deployment_for(dag_id))
+        completed = self._template(deployment.id)
+        if completed is None:
+            traced = self._traced(deployment.id, owners)
+            if traced is not None:
+                return traced
+        template = completed or self._latest_run(deployment.id)
         return tasks_of(self._task_runs_of({template.id}) if template else [], owners)
+
+    def _traced(self, deployment_id: UUID, owners: list[str]) -> list[Task] | None:
+        """The deployment's traced task graph (one call), or None when it was never traced."""
+        artifact = self.client.read_latest_artifact(task_graphs.artifact_key(deployment_id))
+        if artifact is None:
+            return None
+        try:
+            return task_graphs.tasks_of_graph(artifact.data, owners)
+        except task_graphs.NotATaskGraph as error:
+            raise UpstreamError(f"Prefect's artifact '{artifact.key}' is not a task graph: {error}") from None
 
     def _latest_run(self, deployment_id: UUID) -> FlowRun | None:
         body = {"deployments": {"id": {"any_": [str(deployment_id)]}}, "sort": "EXPECTED_START_TIME_DESC", "limit": 1}
@@ -320,7 +357,7 @@ class TaskInstanceService:
 
     def related(self, run: RunTasks, task_ids: set[str], *, upstream: bool, downstream: bool) -> set[str]:
         """`task_ids` with, as asked, every task up- or downstream of them in the DAG's task graph."""
-        graph = downstream_task_ids([*run.template, *run.task_runs])
+        graph = run.task_graph()
         reverse: dict[str, set[str]] = {}
         for source, targets in graph.items():
             for target in targets:
@@ -359,8 +396,9 @@ class TaskInstanceService:
         """The scheduling dependencies the task instance does not meet (app/translate/task_dependencies.py)."""
         run = self.run_tasks(dag_id, dag_run_id)
         instance = run.instance(task_id, map_index)
-        graph = downstream_task_ids([*run.template, *run.task_runs])
-        return failed_dependencies(instance, run.dag_run.state, run.instances, upstream_task_ids(graph, task_id))
+        return failed_dependencies(
+            instance, run.dag_run.state, run.instances, upstream_task_ids(run.task_graph(), task_id)
+        )
 
     def extra_links(self, dag_id: str, dag_run_id: str, task_id: str, map_index: int) -> dict[str, str | None]:
         """The task instance's operator links: none, as Airflow answers for an operator that declares none.

@@ -32,6 +32,7 @@ class Dag:
     next_dagrun: datetime | None
     start_date: datetime | None
     params: dict[str, Any] = field(default_factory=dict)
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)

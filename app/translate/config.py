@@ -2,8 +2,9 @@
 
 Shown only when BRIDGE_EXPOSE_CONFIG is on, and then never a secret: the
 Prefect API key and the admin password are left out, and so are any
-credentials written into PREFECT_API_URL. `[api]` holds the two settings
-that are Airflow's own (`[api] maximum_page_limit`, `fallback_page_limit`);
+credentials written into PREFECT_API_URL. `[api]` and `[operators]` hold the
+settings that are Airflow's own (`[api] maximum_page_limit`,
+`fallback_page_limit`, `[operators] default_owner`);
 `[prefect]` how the bridge reaches Prefect; `[bridge]` the rest.
 """
 
@@ -20,6 +21,7 @@ def bridge_config(settings: Settings) -> dict[str, dict[str, str]]:
             "maximum_page_limit": str(settings.maximum_page_limit),
             "fallback_page_limit": str(settings.fallback_page_limit),
         },
+        "operators": {"default_owner": settings.default_owner},
         "prefect": {
             "api_url": without_credentials(settings.prefect_api_url),
             "timeout": str(settings.prefect_timeout),

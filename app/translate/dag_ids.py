@@ -2,7 +2,8 @@
 
 A deployment is named by its flow and its own name (`etl/demo`). Explicit
 entries in the mapping file give chosen dag_ids (and owners/description
-overrides); every other deployment is exposed under an automatic dag_id:
+overrides; a DAG with no owners shows the default owner, never none);
+every other deployment is exposed under an automatic dag_id:
 
     dag_id = escape(flow name) + "." + escape(deployment name)
 
@@ -106,9 +107,15 @@ def parse_automatic_dag_id(dag_id: str) -> DeploymentName | None:
     return DeploymentName(flow_name, deployment_name)
 
 
+#: Airflow's `[operators] default_owner`: the owner of a task defined without one.
+DEFAULT_OWNER = "airflow"
+
+
 @dataclass(frozen=True)
 class DagMapping:
     entries: tuple[DagEntry, ...] = ()
+    #: The owner of a DAG whose entry names none (BRIDGE_DEFAULT_OWNER).
+    default_owner: str = DEFAULT_OWNER
     _by_id: dict[str, DagEntry] = field(init=False, repr=False, compare=False)
     _by_target: dict[DeploymentName, DagEntry] = field(init=False, repr=False, compare=False)
 
@@ -118,6 +125,11 @@ class DagMapping:
 
     def entry_for(self, name: DeploymentName) -> DagEntry | None:
         return self._by_target.get(name)
+
+    def owners_for(self, name: DeploymentName) -> list[str]:
+        """The entry's owners; else (no entry, or an empty list) the default owner, as Airflow never shows none."""
+        entry = self._by_target.get(name)
+        return list(entry.owners) if entry and entry.owners else [self.default_owner]
 
     def dag_id_for(self, name: DeploymentName) -> str:
         entry = self._by_target.get(name)
@@ -134,21 +146,23 @@ class DagMapping:
         return name
 
 
-def load_mapping(path: Path | None) -> DagMapping:
+def load_mapping(path: Path | None, *, default_owner: str = DEFAULT_OWNER) -> DagMapping:
     if path is None:
-        return DagMapping()
+        return DagMapping(default_owner=default_owner)
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise MappingError(f"{path}: {error}") from None
-    return parse_mapping(data.get("dag", []), source=str(path))
+    return parse_mapping(data.get("dag", []), source=str(path), default_owner=default_owner)
 
 
-def parse_mapping(raw_entries: Iterable[dict], *, source: str = "mapping") -> DagMapping:
+def parse_mapping(
+    raw_entries: Iterable[dict], *, source: str = "mapping", default_owner: str = DEFAULT_OWNER
+) -> DagMapping:
     entries = [_entry(raw, f"{source}: dag entry {number}") for number, raw in enumerate(raw_entries, start=1)]
     _check_unique(entries, source)
-    return DagMapping(tuple(entries))
+    return DagMapping(tuple(entries), default_owner)
 
 
 def _entry(raw: dict, where: str) -> DagEntry:

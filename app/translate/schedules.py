@@ -5,7 +5,8 @@ Rules:
   interval schedule -> `TimeDelta`; anything else (no schedule, several
   active schedules, an rrule) -> `schedule_interval` null, because Airflow
   cannot express it. `timetable_description` always names every active
-  schedule, so nothing is hidden.
+  schedule, so nothing is hidden; with none it is Airflow's description
+  of `schedule=None`, "Never, external triggers only".
 - `next_dagrun` is the earliest next fire time over the active schedules,
   computed from the schedules themselves (as Airflow's timetable does), so a
   page of DAGs needs no call per DAG.
@@ -22,6 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cronsim import CronSim, CronSimError
 from dateutil.rrule import rrulestr
 
+#: How Airflow describes a DAG with `schedule=None`: triggered runs only.
+NO_SCHEDULE = "Never, external triggers only"
+
 
 def schedule_interval(schedules: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
     active = list(schedules)
@@ -36,9 +40,16 @@ def schedule_interval(schedules: Iterable[dict[str, Any]]) -> dict[str, Any] | N
     return None
 
 
-def describe(schedules: Iterable[dict[str, Any]]) -> str | None:
+def describe(schedules: Iterable[dict[str, Any]]) -> str:
+    """Every active schedule in words; none is Airflow's `schedule=None` (NullTimetable's description)."""
     words = [_describe_one(schedule) for schedule in schedules]
-    return "; ".join(words) if words else None
+    return "; ".join(words) if words else NO_SCHEDULE
+
+
+def timezone(schedules: Iterable[dict[str, Any]]) -> str | None:
+    """The timezone the active schedules fire in, when they agree on one (Airflow's DAG timezone)."""
+    zones = {schedule.get("timezone") or "UTC" for schedule in schedules}
+    return zones.pop() if len(zones) == 1 else None
 
 
 def next_fire_time(schedules: Iterable[dict[str, Any]], after: datetime) -> datetime | None:

@@ -12,7 +12,8 @@ Identity:
 Tasks that never ran: a DAG's task graph is the set of tasks of its
 deployment's latest completed flow run ("the template"), with an edge from
 each task run a task run took as input (`task_inputs`, including
-`wait_for`). A task of the template with no task run in a DAG run shows as
+`wait_for`); before the deployment has completed a run, its traced task
+graph (task_graphs.py). A task of the template with no task run in a DAG run shows as
 `upstream_failed` when the DAG run failed, `skipped` when it succeeded (a
 branch the flow did not take), and with no state while it is still running.
 
@@ -105,8 +106,8 @@ def task_instance(run: TaskRun, dag_run: DagRun, map_index: int, states: StateTa
     )
 
 
-def never_ran(task_id: str, dag_run: DagRun, template: Sequence[TaskRun]) -> TaskInstance:
-    """A task of the template with no task run in `dag_run`."""
+def never_ran(task_id: str, dag_run: DagRun, template: Sequence[TaskRun], *, max_tries: int = 0) -> TaskInstance:
+    """A task of the template (or of the traced graph: `max_tries` its retries) with no task run in `dag_run`."""
     state = NEVER_RAN_STATE.get(dag_run.state)
     return TaskInstance(
         task_id=task_id,
@@ -116,16 +117,21 @@ def never_ran(task_id: str, dag_run: DagRun, template: Sequence[TaskRun]) -> Tas
         map_index=-1,
         state=state,
         try_number=0,
-        max_tries=max((run.empirical_policy.retries or 0 for run in template), default=0),
+        max_tries=max((run.empirical_policy.retries or 0 for run in template), default=max_tries),
         duration=0.0 if state else None,
         flow_run_id=dag_run.flow_run_id,
     )
 
 
 def run_task_instances(
-    dag_run: DagRun, task_runs: Sequence[TaskRun], template: Sequence[TaskRun], states: StateTable
+    dag_run: DagRun,
+    task_runs: Sequence[TaskRun],
+    template: Sequence[TaskRun],
+    states: StateTable,
+    traced: Sequence[Task] = (),
 ) -> list[TaskInstance]:
-    """Every task instance of one DAG run: its task runs, then the template's tasks that never ran."""
+    """Every task instance of one DAG run: its task runs, then the tasks of the template (or, without one,
+    of the traced task graph) that never ran."""
     ran = mapped_runs(task_runs)
     instances = [
         task_instance(run, dag_run, index if len(runs) > 1 else -1, states)
@@ -135,6 +141,9 @@ def run_task_instances(
     for task_id, runs in mapped_runs(template).items():
         if task_id not in ran:
             instances.append(never_ran(task_id, dag_run, runs))
+    for task in traced:
+        if task.task_id not in ran:
+            instances.append(never_ran(task.task_id, dag_run, (), max_tries=task.retries))
     return instances
 
 
@@ -154,7 +163,7 @@ def downstream_task_ids(task_runs: Sequence[TaskRun]) -> dict[str, list[str]]:
 def tasks_of(template: Sequence[TaskRun], owners: Sequence[str]) -> list[Task]:
     """The tasks of a DAG, from the task runs of its template flow run."""
     graph = downstream_task_ids(template)
-    owner = ",".join(owners) or "airflow"
+    owner = ",".join(owners)
     tasks = []
     for task_id, runs in mapped_runs(template).items():
         policy = runs[0].empirical_policy

@@ -178,7 +178,7 @@ def test_exposed_config_shows_the_bridge_settings_without_secrets(exposing):
     response = exposing.get("/config", headers={"Accept": "application/json"})
     assert response.status_code == 200 and "pnu_secret" not in response.get_data(as_text=True)
     sections = {section["name"]: section for section in response.get_json()["sections"]}
-    assert set(sections) == {"api", "prefect", "bridge"}
+    assert set(sections) == {"api", "operators", "prefect", "bridge"}
     assert "test-password" not in response.get_data(as_text=True)
     text = exposing.get("/config?section=api", headers={"Accept": "text/plain"}).get_data(as_text=True)
     assert text == "[api]\nmaximum_page_limit = 100\nfallback_page_limit = 100\n"

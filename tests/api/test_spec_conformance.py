@@ -39,6 +39,7 @@ def test_every_implemented_operation_conforms(settings, failed_etl_run, fanout_r
         ("GET", "/dags/nope", {}),
         ("GET", f"/dags/{ETL}/details", {}),
         ("GET", "/dags/nope/details", {}),
+        ("DELETE", "/dags/nope", {}),  # a real delete: tests/api/test_delete_dag_api.py
         ("PATCH", f"/dags/{HELLO}?update_mask=is_paused", {"json": {"is_paused": False}}),
         ("PATCH", "/dags/nope", {"json": {"is_paused": False}}),
         ("PATCH", "/dags?dag_id_pattern=hello", {"json": {"is_paused": False}}),

@@ -48,7 +48,7 @@ def test_next_fire_time(active, expected):
 
 def test_every_active_schedule_is_described():
     assert schedules.describe([CRON, RRULE]) == "cron '0 6 * * *' (UTC); rrule 'FREQ=DAILY;BYHOUR=9' (UTC)"
-    assert schedules.describe([]) is None
+    assert schedules.describe([]) == "Never, external triggers only"  # Airflow: schedule=None
 
 
 DEPLOYMENT = Deployment.model_validate(
@@ -93,7 +93,7 @@ def test_deployment_as_dag():
 
 def test_unmapped_deployment_gets_its_automatic_id():
     dag = deployment_to_dag(DEPLOYMENT, "etl", parse_mapping([]), now=NOW)
-    assert (dag.dag_id, dag.owners) == ("etl.demo", [])
+    assert (dag.dag_id, dag.owners) == ("etl.demo", ["airflow"])
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,10 @@ def test_exposed_config_holds_no_secret():
     assert config["prefect"]["api_url"] == "https://prefect.example:4200/api"
     text = as_text(config)
     assert not any(secret in text for secret in ("hunter2", "pnu_secret", "s3cret"))
-    assert text.startswith("[api]\nmaximum_page_limit = 100\nfallback_page_limit = 100\n\n[prefect]\n")
+    assert text.startswith(
+        "[api]\nmaximum_page_limit = 100\nfallback_page_limit = 100\n\n"
+        "[operators]\ndefault_owner = airflow\n\n[prefect]\n"
+    )
 
 
 def test_dag_source_names_where_the_flow_is_loaded_from():

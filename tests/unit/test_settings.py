@@ -12,6 +12,7 @@ def test_defaults():
     assert settings.prefect_api_url == "http://127.0.0.1:4200/api"
     assert (settings.maximum_page_limit, settings.fallback_page_limit, settings.port) == (100, 100, 8080)
     assert settings.auth_enabled and settings.admin_username == "admin"
+    assert settings.default_owner == "airflow"  # Airflow's [operators] default_owner
 
 
 def test_prefect_cloud_url_and_key():
@@ -29,6 +30,7 @@ def test_prefect_cloud_url_and_key():
         ({"BRIDGE_PREFECT_TIMEOUT": "-1"}, "BRIDGE_PREFECT_TIMEOUT"),
         ({"BRIDGE_MAPPING_FILE": "/no/such/file.toml"}, "BRIDGE_MAPPING_FILE"),
         ({"BRIDGE_FALLBACK_PAGE_LIMIT": "500"}, "BRIDGE_FALLBACK_PAGE_LIMIT"),
+        ({"BRIDGE_DEFAULT_OWNER": "   "}, "BRIDGE_DEFAULT_OWNER"),
     ],
 )
 def test_bad_settings_name_their_variable(environ, variable):

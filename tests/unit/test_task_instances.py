@@ -10,7 +10,7 @@ import pytest
 from app.errors import BadRequest
 from app.prefect.models import LogEntry, State, TaskRun
 from app.translate import task_logs
-from app.translate.airflow import DagRun
+from app.translate.airflow import DagRun, Task
 from app.translate.states import load_state_table
 from app.translate.task_instances import (
     TaskInstanceQuery,
@@ -167,3 +167,17 @@ def test_log_lines_and_tokens():
     for garbage in ("garbage", task_logs.encode_token(0, True)[:-2] + "!!", "e30"):
         with pytest.raises(BadRequest, match="Bad Signature"):
             task_logs.decode_token(garbage)
+
+
+@pytest.mark.parametrize(("dag_run_state", "never_ran_state"), [("failed", "upstream_failed"), ("running", None)])
+def test_without_a_template_the_traced_graph_names_the_tasks_that_never_ran(dag_run_state, never_ran_state):
+    extract = _task_run("extract")
+    traced = [
+        Task("extract", "", 0, 0.0, False, ["load"]),
+        Task("load", "", 3, 0.0, False, []),
+    ]
+    instances = run_task_instances(_dag_run(dag_run_state), [extract], [], STATES, traced)
+    assert [(each.task_id, each.state, each.max_tries, each.task_run_id) for each in instances[1:]] == [
+        ("load", never_ran_state, 3, None)
+    ]
+    assert len(instances) == 2  # extract ran: its task run is its instance

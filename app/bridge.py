@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import httpx
 from flask import current_app
 
+from app.errors import NotFound
+from app.legacy import LegacyAirflowClient, legacy_client_from_settings
 from app.prefect import PrefectClient
 from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
@@ -16,6 +18,7 @@ from app.services.dag_stats import DagStatsService
 from app.services.dags import DagService
 from app.services.event_logs import EventLogService
 from app.services.pools import PoolService
+from app.services.routes import RouteService
 from app.services.task_instances import TaskInstanceService
 from app.services.variables import VariableService
 from app.settings import Settings
@@ -39,9 +42,18 @@ class Bridge:
     pools: PoolService
     dag_stats: DagStatsService
     event_logs: EventLogService
+    #: Gradual migration: the legacy Airflow (None: Prefect serves every DAG) and the routes in force.
+    legacy: LegacyAirflowClient | None = None
+    routes: RouteService | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        legacy_transport: httpx.BaseTransport | None = None,
+    ) -> Bridge:
         """Validate the mapping and state table (failing at start) and wire the services."""
         prefect = PrefectClient(
             settings.prefect_api_url,
@@ -55,6 +67,7 @@ class Bridge:
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
+        legacy = legacy_client_from_settings(settings, transport=legacy_transport)
         return cls(
             settings=settings,
             prefect=prefect,
@@ -68,7 +81,29 @@ class Bridge:
             pools=PoolService(prefect, block_types),
             dag_stats=DagStatsService(prefect, catalog, states),
             event_logs=EventLogService(prefect, catalog),
+            legacy=legacy,
+            routes=_routes(settings, catalog, legacy),
         )
+
+
+def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient | None) -> RouteService:
+    def prefect_has(dag_id: str) -> bool:
+        try:
+            catalog.deployment(dag_id)
+        except NotFound:
+            return False
+        return True
+
+    def airflow_has(dag_id: str) -> bool:
+        return legacy is not None and legacy.read_dag(dag_id) is not None
+
+    return RouteService(
+        settings.routes_file,
+        catalog.mapping,
+        check_seconds=settings.routes_check_seconds,
+        prefect_has=prefect_has,
+        airflow_has=airflow_has,
+    )
 
 
 def current_bridge() -> Bridge:

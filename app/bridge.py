@@ -17,8 +17,10 @@ from app.services.dag_runs import DagRunService
 from app.services.dag_stats import DagStatsService
 from app.services.dags import DagService
 from app.services.event_logs import EventLogService
+from app.services.merged import MergedListings
 from app.services.pools import PoolService
 from app.services.routes import RouteService
+from app.services.shadow import ShadowRuns
 from app.services.task_instances import TaskInstanceService
 from app.services.variables import VariableService
 from app.settings import Settings
@@ -45,6 +47,8 @@ class Bridge:
     #: Gradual migration: the legacy Airflow (None: Prefect serves every DAG) and the routes in force.
     legacy: LegacyAirflowClient | None = None
     routes: RouteService | None = None
+    merged: MergedListings | None = None
+    shadow: ShadowRuns | None = None
 
     @classmethod
     def build(
@@ -68,11 +72,13 @@ class Bridge:
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
         legacy = legacy_client_from_settings(settings, transport=legacy_transport)
+        dags = DagService(prefect, catalog)
+        routes = _routes(settings, catalog, legacy)
         return cls(
             settings=settings,
             prefect=prefect,
             catalog=catalog,
-            dags=DagService(prefect, catalog),
+            dags=dags,
             dag_runs=dag_runs,
             states=states,
             task_instances=TaskInstanceService(prefect, catalog, dag_runs, states),
@@ -82,7 +88,9 @@ class Bridge:
             dag_stats=DagStatsService(prefect, catalog, states),
             event_logs=EventLogService(prefect, catalog),
             legacy=legacy,
-            routes=_routes(settings, catalog, legacy),
+            routes=routes,
+            merged=MergedListings(catalog, dags, dag_runs, legacy, routes) if legacy else None,
+            shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
         )
 
 

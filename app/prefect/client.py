@@ -199,6 +199,10 @@ class PrefectClient:
     def filter_artifacts(self, body: Mapping[str, Any]) -> list[Artifact]:
         return _parse_list(Artifact, self._request("POST", "artifacts/filter", json=body))
 
+    def create_artifact(self, body: Mapping[str, Any]) -> Artifact:
+        """Create an artifact (never repeated after a timeout: a second one would be a duplicate record)."""
+        return _parse(Artifact, self._request("POST", "artifacts/", json=dict(body), retry=Retry.REFUSED))
+
     # -- variables ------------------------------------------------------------
 
     def read_variable_by_name(self, name: str) -> Variable:

@@ -54,7 +54,7 @@ class RouteService:
         self._lock = threading.Lock()
         self._stat: tuple[int, int] | None = None
         self._refused: str | None = None
-        self._table = RouteTable(default=Side.PREFECT)
+        self._table = RouteTable()
         if path is not None:
             self._stat = _stat(path)
             self._table = parse_routes(path.read_bytes(), mapping, source=str(path))

@@ -1,7 +1,7 @@
 """Which system serves each DAG during a gradual migration: the routes file, parsed and checked.
 
     # mappings/routes.toml
-    default = "airflow"          # a DAG both systems have and no entry names: which one serves it
+    default = "prefect"          # a DAG both systems have and no entry names: which one serves it
 
     [[route]]
     dag_id = "example_etl"
@@ -68,7 +68,7 @@ class Route:
 
 @dataclass(frozen=True)
 class RouteTable:
-    default: Side = Side.AIRFLOW
+    default: Side = Side.PREFECT
     routes: Mapping[str, Route] = field(default_factory=dict)
     #: sha256 of the file's bytes ("" for no file): tells a changed file from a touched one.
     digest: str = ""
@@ -103,7 +103,7 @@ def parse_routes(data: bytes, mapping: DagMapping, *, source: str = "routes") ->
     unknown = set(document) - {"default", "route"}
     if unknown:
         raise RoutesError(f"{source}: unknown key(s) {', '.join(sorted(unknown))} (expected 'default' and [[route]])")
-    default = _side(document.get("default", Side.AIRFLOW.value), f"{source}: default")
+    default = _side(document.get("default", Side.PREFECT.value), f"{source}: default")
     raw_routes = document.get("route", [])
     if not isinstance(raw_routes, list):
         raise RoutesError(f"{source}: 'route' must be an array of tables ([[route]])")

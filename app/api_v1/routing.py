@@ -14,7 +14,12 @@ authentication and before any handler:
   (app/services/merged.py);
 - `GET /dagSources/{file_token}` with a token the legacy Airflow signed
   (`payload.signature`: a Prefect token is a deployment UUID, never dotted)
-  is the legacy Airflow's.
+  is the legacy Airflow's; so is `GET /eventLogs/{id}` with an id below
+  2^64 (Airflow counts from 1; a Prefect event's id is its 128-bit UUID),
+  and `GET /eventLogs?dag_id=...` follows that DAG's route;
+- task instances across DAGs and the event log of every DAG are not merged
+  yet: they list Prefect's entries, and the header `X-Bridge-Partial:
+  prefect-only` says so.
 
 A legacy Airflow that is down or too slow answers 503 or 504 naming it, for
 its own DAGs and for the merged listings (a client that lists DAGs expects
@@ -53,6 +58,11 @@ RUN_DATE_PARAMS = tuple(
     f"{name}_{bound}" for name in ("execution_date", "start_date", "end_date", "updated_at") for bound in ("gte", "lte")
 )
 RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]  # what both sides filter by (updated_at_*: see the run handlers)
+#: Listings across DAGs not merged yet: Prefect's entries only, and this header says so.
+PREFECT_ONLY = frozenset({"get_task_instances", "get_task_instances_batch", "get_event_logs"})
+PARTIAL_HEADER = "X-Bridge-Partial"
+#: Airflow's event log ids count up from 1; the bridge's Prefect ones are 128-bit UUIDs read as integers.
+LEGACY_EVENT_LOG_IDS = 2**64
 
 
 def route_request() -> Response | None:
@@ -63,13 +73,10 @@ def route_request() -> Response | None:
     endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
     view_args = request.view_args or {}
     dag_id = view_args.get("dag_id")
+    if endpoint == "get_event_logs" and request.args.get("dag_id"):
+        dag_id = request.args["dag_id"]  # one DAG's event log: that DAG's route
     if dag_id is None or dag_id == ALL_DAGS:
-        merged = MERGED.get(endpoint)
-        if merged is not None and (dag_id == ALL_DAGS or endpoint in TOP_LEVEL):
-            return merged(bridge)
-        if endpoint == "get_dag_source" and "." in view_args.get("file_token", ""):
-            return forward(bridge.legacy)
-        return None
+        return _across_dags(bridge, endpoint, dag_id, view_args)
     route = bridge.routes.route_for(dag_id)
     trigger = endpoint == "post_dag_run"
     if route.serving is Side.AIRFLOW:
@@ -83,6 +90,24 @@ def route_request() -> Response | None:
         def shadow_on_legacy(response: Response) -> Response:
             if response.status_code == 200:
                 bridge.shadow.after_prefect_trigger(dag_id, response.get_json())
+            return response
+
+    return None
+
+
+def _across_dags(bridge: Bridge, endpoint: str, dag_id: str | None, view_args: dict[str, Any]) -> Response | None:
+    merged = MERGED.get(endpoint)
+    if merged is not None and (dag_id == ALL_DAGS or endpoint in TOP_LEVEL):
+        return merged(bridge)
+    if endpoint == "get_dag_source" and "." in view_args.get("file_token", ""):
+        return forward(bridge.legacy)
+    if endpoint == "get_event_log" and view_args.get("event_log_id", 0) < LEGACY_EVENT_LOG_IDS:
+        return forward(bridge.legacy)
+    if endpoint in PREFECT_ONLY:
+
+        @after_this_request
+        def say_so(response: Response) -> Response:
+            response.headers[PARTIAL_HEADER] = "prefect-only"
             return response
 
     return None

@@ -20,6 +20,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -80,10 +81,13 @@ class LegacyAirflow:
         return httpx.Client(base_url=self.api_url, auth=(self.username, self.password), timeout=30, trust_env=False)
 
     def stop(self) -> None:
+        """Stop both process groups at once (each may take seconds to wind down its workers)."""
+        stopping = threading.Thread(target=self.scheduler.stop)
+        stopping.start()
         try:
-            self.scheduler.stop()
-        finally:
             self.webserver.stop()
+        finally:
+            stopping.join()
 
 
 def start_legacy_airflow(tmp_dir: Path, dag_ids: Collection[str] = DAG_IDS, timeout: float = 120) -> LegacyAirflow:

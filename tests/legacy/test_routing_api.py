@@ -10,23 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from app import create_app
-from app.settings import Settings
-from conftest import HELLO, PASSWORD, REPO, ApiClient, CountingTransport, validated
+from conftest import HELLO, ApiClient, CountingTransport, validated
+from legacy.bridges import legacy_settings
 from support.legacy_airflow import DAG_IDS as LEGACY_DAG_IDS
 
 ROUTES = '[[route]]\ndag_id = "example_etl"\nroute = "airflow"\n'
-
-
-def legacy_settings(prefect_stack, url: str, password: str, routes_file, **overrides) -> Settings:
-    return Settings(
-        prefect_api_url=prefect_stack.api_url,
-        admin_password=PASSWORD,
-        mapping_file=REPO / "mappings" / "dags.toml",
-        legacy_airflow_url=url,
-        legacy_airflow_password=password,
-        routes_file=routes_file,
-        **overrides,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +36,7 @@ class Counted:
 @pytest.fixture
 def counted(prefect_stack, legacy_airflow, routes_file) -> Iterator[Counted]:
     prefect, legacy = CountingTransport(), CountingTransport()
-    settings = legacy_settings(prefect_stack, legacy_airflow.url, legacy_airflow.password, routes_file,
-                               legacy_airflow_timeout=30)
+    settings = legacy_settings(prefect_stack, legacy_airflow.url, legacy_airflow.password, routes_file)
     app = create_app(settings, prefect_transport=prefect, legacy_transport=legacy)
     checker = validated(app)
     yield Counted(ApiClient(app), prefect, legacy)

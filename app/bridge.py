@@ -73,6 +73,7 @@ class Bridge:
         block_types = BlockTypes(prefect)
         legacy = legacy_client_from_settings(settings, transport=legacy_transport)
         dags = DagService(prefect, catalog)
+        task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
         routes = _routes(settings, catalog, legacy)
         return cls(
             settings=settings,
@@ -81,7 +82,7 @@ class Bridge:
             dags=dags,
             dag_runs=dag_runs,
             states=states,
-            task_instances=TaskInstanceService(prefect, catalog, dag_runs, states),
+            task_instances=task_instances,
             variables=VariableService(prefect),
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
@@ -89,7 +90,7 @@ class Bridge:
             event_logs=EventLogService(prefect, catalog),
             legacy=legacy,
             routes=routes,
-            merged=MergedListings(catalog, dags, dag_runs, legacy, routes) if legacy else None,
+            merged=MergedListings(catalog, dags, dag_runs, task_instances, legacy, routes) if legacy else None,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
         )
 

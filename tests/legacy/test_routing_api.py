@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from conftest import HELLO, ApiClient, CountingTransport, validated
 from legacy.bridges import legacy_settings
 from support.legacy_airflow import DAG_IDS as LEGACY_DAG_IDS
 
+LEGACY_TI_BATCH = "/dags/~/dagRuns/~/taskInstances/list"
 ROUTES = '[[route]]\ndag_id = "example_etl"\nroute = "airflow"\n'
 
 
@@ -59,8 +61,42 @@ def test_a_page_of_merged_runs_reads_a_bounded_window_of_each_side(counted):
     assert len(counted.prefect.calls) <= 6
 
 
-def test_listings_not_merged_yet_say_so(counted):
-    response = counted.api.get("/dags/~/dagRuns/~/taskInstances?limit=1")
+def test_task_instances_across_dags_page_through_both_sides_once(counted, legacy_airflow, failed_etl_run, fanout_run):
+    with legacy_airflow.client() as legacy:
+        legacy.post("/dags/legacy_report_2/dagRuns", json={"dag_run_id": "ti-merge"}).raise_for_status()
+        wait_for_task_instances(legacy, "legacy_report_2", "ti-merge")
+    seen, totals, offset = [], set(), 0
+    while True:
+        counted.reset()
+        page = counted.api.get(f"/dags/~/dagRuns/~/taskInstances?limit=25&offset={offset}").get_json()
+        assert counted.legacy.calls == [("GET", "/api/v1/dags"), ("POST", f"/api/v1{LEGACY_TI_BATCH}")]
+        seen += [(ti["dag_id"], ti["dag_run_id"], ti["task_id"], ti["map_index"]) for ti in page["task_instances"]]
+        totals.add(page["total_entries"])
+        offset += 25
+        if not page["task_instances"]:
+            break
+    assert len(seen) == len(set(seen)) == totals.pop() and not totals
+    assert ("legacy_report_2", "ti-merge", "report", -1) in seen
+    assert any(ti[1] == fanout_run.dag_run_id for ti in seen)
+    assert not any(ti[1] == failed_etl_run.dag_run_id for ti in seen)  # example_etl is routed to the legacy Airflow
+    batch = counted.api.post(
+        LEGACY_TI_BATCH, json={"dag_ids": ["legacy_report_2"], "page_limit": 100}
+    ).get_json()
+    assert ("legacy_report_2", "ti-merge", "report", -1) in [
+        (ti["dag_id"], ti["dag_run_id"], ti["task_id"], ti["map_index"]) for ti in batch["task_instances"]
+    ]
+
+
+def wait_for_task_instances(legacy, dag_id: str, dag_run_id: str, timeout: float = 60) -> None:
+    """The scheduler creates a run's task instances a moment after the trigger."""
+    deadline = time.monotonic() + timeout
+    while not legacy.get(f"/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances").json()["task_instances"]:
+        assert time.monotonic() < deadline, f"no task instances for {dag_id}/{dag_run_id} after {timeout} s"
+        time.sleep(0.5)
+
+
+def test_the_event_log_of_every_dag_says_it_is_prefect_only(counted):
+    response = counted.api.get("/eventLogs?limit=1")
     assert response.status_code == 200 and response.headers["X-Bridge-Partial"] == "prefect-only"
     legacy_log = counted.api.get("/eventLogs?dag_id=legacy_report_1&limit=1")
     assert legacy_log.status_code == 200 and "X-Bridge-Partial" not in legacy_log.headers

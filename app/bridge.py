@@ -74,7 +74,11 @@ class Bridge:
         legacy = legacy_client_from_settings(settings, transport=legacy_transport)
         dags = DagService(prefect, catalog)
         task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
+        event_logs = EventLogService(prefect, catalog)
         routes = _routes(settings, catalog, legacy)
+        merged = None
+        if legacy is not None:
+            merged = MergedListings(catalog, dags, dag_runs, task_instances, event_logs, legacy, routes)
         return cls(
             settings=settings,
             prefect=prefect,
@@ -87,10 +91,10 @@ class Bridge:
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
             dag_stats=DagStatsService(prefect, catalog, states),
-            event_logs=EventLogService(prefect, catalog),
+            event_logs=event_logs,
             legacy=legacy,
             routes=routes,
-            merged=MergedListings(catalog, dags, dag_runs, task_instances, legacy, routes) if legacy else None,
+            merged=merged,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
         )
 

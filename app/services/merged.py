@@ -25,6 +25,8 @@ count, which does not grow with history):
   batch form): Prefect's rows first, then the legacy Airflow's; each side
   reads only its part of the page's window (Prefect's own page calls, one
   legacy batch call) after the same scopes as runs.
+- the event log of every DAG (`GET /eventLogs` without dag_id): the first
+  o+l entries of each side, merged by time (see `event_logs_page`).
 - `GET /dagStats`: the requested dag_ids split by side (1-2 Prefect calls),
   Prefect's own cost for its part, one legacy call for the rest.
 """
@@ -37,13 +39,16 @@ from functools import cache
 from typing import Any
 
 from app.legacy import LegacyAirflowClient
+from app.legacy.client import PAGE_LIMIT
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagQuery, DagService
+from app.services.event_logs import EventLogService
 from app.services.routes import RouteService
 from app.services.task_instances import TaskInstanceService
-from app.translate.airflow import Dag, DagRun, TaskInstance
+from app.translate.airflow import Dag, DagRun, EventLog, TaskInstance
 from app.translate.dag_runs import RunQuery
+from app.translate.event_logs import EventLogQuery
 from app.translate.merging import Row, dag_id_key, date_key, legacy_run_order, merge_window, run_order
 from app.translate.paging import Page
 from app.translate.routes import Side
@@ -74,6 +79,7 @@ class MergedListings:
         dags: DagService,
         dag_runs: DagRunService,
         task_instances: TaskInstanceService,
+        event_logs: EventLogService,
         legacy: LegacyAirflowClient,
         routes: RouteService,
     ) -> None:
@@ -81,6 +87,7 @@ class MergedListings:
         self.dags = dags
         self.dag_runs = dag_runs
         self.task_instances = task_instances
+        self.event_logs = event_logs
         self.legacy = legacy
         self.routes = routes
 
@@ -219,6 +226,43 @@ class MergedListings:
             found_legacy = self.legacy.list_task_instances_batch(body)
             legacy_rows, legacy_total = found_legacy.items[: max(wanted, 0)], found_legacy.total_entries
         return MergedPage(prefect_rows + legacy_rows, prefect_total + legacy_total)
+
+    def event_logs_page(
+        self,
+        query: EventLogQuery,
+        legacy_params: dict[str, Any],
+        page: Page,
+        to_json: Callable[[EventLog], Row],
+        *,
+        include_prefect: bool = True,
+    ) -> MergedPage:
+        """The event logs of both systems (every DAG), merged by `when`.
+
+        An event log is an audit trail, not a DAG's state: every entry of
+        both systems is listed, a shadowed DAG's from both. The first o+l
+        entries of each side: Prefect's event pages up to o+l (its cap of
+        1000 applies), ceil((o+l)/100) legacy calls. `event_log_id` and
+        `when` both order by time here (Airflow's ids count up in time).
+        """
+        window = Page(0, page.offset + page.limit)
+        prefect_rows, prefect_total = [], 0
+        if include_prefect:
+            found = self.event_logs.list_entries(query, window, dag_id=None, run_id=legacy_params.get("run_id"))
+            prefect_rows, prefect_total = [to_json(entry) for entry in found.entries], found.total
+        descending = query.order_by.startswith("-")
+        legacy_rows: list[Row] = []
+        params = {**legacy_params, "order_by": "-when" if descending else "when"}
+        legacy_total = 0
+        while len(legacy_rows) < window.limit:
+            legacy_page = self.legacy.list_event_logs(
+                offset=len(legacy_rows), limit=min(PAGE_LIMIT, window.limit - len(legacy_rows)), **params
+            )
+            legacy_rows += legacy_page.items
+            legacy_total = legacy_page.total_entries
+            if not legacy_page.items or len(legacy_rows) >= legacy_total:
+                break
+        rows = merge_window(prefect_rows, legacy_rows, date_key("when"), page, descending=descending)
+        return MergedPage(rows, prefect_total + legacy_total)
 
     def scopes(self, dag_ids: Sequence[str] | None) -> Scopes:
         """The DAGs (of `dag_ids`, None: all) each side serves: ceil(A/100) legacy calls, 1-2 Prefect calls."""

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import httpx
 from flask import current_app
 
-from app.errors import NotFound
 from app.legacy import LegacyAirflowClient, legacy_client_from_settings
 from app.prefect import PrefectClient
 from app.services.blocks import BlockTypes
@@ -100,22 +99,11 @@ class Bridge:
 
 
 def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient | None) -> RouteService:
-    def prefect_has(dag_id: str) -> bool:
-        try:
-            catalog.deployment(dag_id)
-        except NotFound:
-            return False
-        return True
-
     def airflow_has(dag_id: str) -> bool:
         return legacy is not None and legacy.read_dag(dag_id) is not None
 
     return RouteService(
-        settings.routes_file,
-        catalog.mapping,
-        check_seconds=settings.routes_check_seconds,
-        prefect_has=prefect_has,
-        airflow_has=airflow_has,
+        settings.routes_file, catalog.mapping, check_seconds=settings.routes_check_seconds, airflow_has=airflow_has
     )
 
 

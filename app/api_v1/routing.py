@@ -81,21 +81,36 @@ def route_request() -> Response | None:
     if dag_id is None or dag_id == ALL_DAGS:
         return _across_dags(bridge, endpoint, dag_id, view_args)
     route = bridge.routes.route_for(dag_id)
-    trigger = endpoint == "post_dag_run"
-    if route.serving is Side.AIRFLOW:
-        response = forward(bridge.legacy)
-        if trigger and route.shadow is Side.PREFECT and response.status_code == 200:
-            bridge.shadow.after_legacy_trigger(dag_id, response.get_json())
-        return response
-    if trigger and route.shadow is Side.AIRFLOW:
+    response = forward(bridge.legacy) if route.serving is Side.AIRFLOW else None
+    if endpoint == "post_dag_run" and route.shadow is not None:
+        _shadow_after_answer(bridge, dag_id, route.shadow, response)
+    return response
 
-        @after_this_request
-        def shadow_on_legacy(response: Response) -> Response:
-            if response.status_code == 200:
-                bridge.shadow.after_prefect_trigger(dag_id, response.get_json())
-            return response
 
-    return None
+def _shadow_after_answer(bridge: Bridge, dag_id: str, shadow: Side, legacy_answer: Response | None) -> None:
+    """Start the shadow run once the authoritative answer has gone to the client.
+
+    The client waits for the authoritative side only, and a shadow that
+    fails can never change or delay its answer (app/services/shadow.py).
+    """
+
+    def start_shadow(answer: Response) -> None:
+        if answer.status_code != 200:
+            return
+        run = answer.get_json()
+        if shadow is Side.PREFECT:
+            answer.call_on_close(lambda: bridge.shadow.after_legacy_trigger(dag_id, run))
+        else:
+            answer.call_on_close(lambda: bridge.shadow.after_prefect_trigger(dag_id, run))
+
+    if legacy_answer is not None:
+        start_shadow(legacy_answer)
+        return
+
+    @after_this_request
+    def after_prefect_answer(answer: Response) -> Response:
+        start_shadow(answer)
+        return answer
 
 
 def _across_dags(bridge: Bridge, endpoint: str, dag_id: str | None, view_args: dict[str, Any]) -> Response | None:

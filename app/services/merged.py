@@ -1,18 +1,16 @@
 """Listings over both systems during a gradual migration: DAGs, runs across DAGs, DAG stats.
 
-Who serves a DAG (`serving_sides`): a DAG the routes name is served by its
-route's authoritative side; an unnamed one by the system that has it, and
-when both have it by the routes' `default`. A dag_id present on both sides
-is listed once, from the side that serves it, and each side's
-`total_entries` counts only the DAGs it serves, so the merged total is
-exact.
+Who serves a DAG (`serving_sides`): the rule of single-DAG requests
+(`RouteService.unnamed_side`), so a listing never shows a DAG from a side
+its requests do not go to. A dag_id present on both sides is listed once,
+from the side that serves it, and each side's `total_entries` counts only
+the DAGs it serves, so the merged total is exact.
 
 Costs, per merged page (o = offset, l = limit; A = the legacy Airflow's DAG
 count, which does not grow with history):
 
 - `GET /dags`: Prefect as for its own listing (2 calls for up to 200
-  deployments, plus 1-2 to learn which legacy dag_ids Prefect also has), and
-  ceil(A/100) legacy calls: both DAG lists are read whole, as the bridge
+  deployments), and ceil(A/100) legacy calls: both DAG lists are read whole, as the bridge
   already does for Prefect's deployments. With `default = "airflow"` and a
   filter, ceil(A/100) more to learn which DAGs the legacy Airflow has at all.
 - runs across DAGs (`GET /dags/~/dagRuns`, `POST /dags/~/dagRuns/list`):
@@ -27,8 +25,9 @@ count, which does not grow with history):
   legacy batch call) after the same scopes as runs.
 - the event log of every DAG (`GET /eventLogs` without dag_id): the first
   o+l entries of each side, merged by time (see `event_logs_page`).
-- `GET /dagStats`: the requested dag_ids split by side (1-2 Prefect calls),
-  Prefect's own cost for its part, one legacy call for the rest.
+- `GET /dagStats`: the requested dag_ids split by side (no call with
+  `default = "prefect"`), Prefect's own cost for its part, one legacy call
+  for the rest.
 """
 
 from __future__ import annotations
@@ -94,37 +93,22 @@ class MergedListings:
     # -- who serves what ----------------------------------------------------------
 
     def serving_sides(
-        self,
-        dag_ids: Iterable[str],
-        *,
-        known_in_prefect: Iterable[str] = (),
-        every_prefect_dag: bool = False,
-        legacy_dag_ids: Callable[[], set[str]] | None = None,
+        self, dag_ids: Iterable[str], *, legacy_dag_ids: Callable[[], set[str]] | None = None
     ) -> dict[str, Side]:
-        """The side serving each dag_id.
+        """The side serving each dag_id, by the same rule as single-DAG requests (RouteService).
 
-        One or two Prefect calls for unnamed dag_ids not known to be in Prefect
-        (none when `known_in_prefect` is `every_prefect_dag`); with `default =
-        "airflow"`, the legacy Airflow's dag_ids (ceil(A/100) calls) when needed.
+        No Prefect call; with `default = "airflow"` the legacy Airflow's
+        dag_ids (ceil(A/100) calls, once) when an unnamed dag_id names a deployment.
         """
         table = self.routes.table()
-        wanted = list(dict.fromkeys(dag_ids))
-        in_prefect = set(known_in_prefect)
-        if not every_prefect_dag:
-            unknown = [d for d in wanted if table.named(d) is None and d not in in_prefect]
-            in_prefect |= set(self.catalog.deployments_of(unknown))
         in_legacy = cache(legacy_dag_ids or self.legacy_dag_ids)
         sides = {}
-        for dag_id in wanted:
+        for dag_id in dict.fromkeys(dag_ids):
             named = table.named(dag_id)
             if named is not None:
                 sides[dag_id] = named.serving
-            elif dag_id not in in_prefect:
-                sides[dag_id] = Side.AIRFLOW
-            elif table.default is Side.PREFECT:
-                sides[dag_id] = Side.PREFECT
             else:
-                sides[dag_id] = Side.AIRFLOW if dag_id in in_legacy() else Side.PREFECT
+                sides[dag_id] = self.routes.unnamed_side(dag_id, table.default, lambda d: d in in_legacy())
         return sides
 
     def legacy_dag_ids(self) -> set[str]:
@@ -153,7 +137,6 @@ class MergedListings:
         filtered = any(value not in (None, [], "") for value in legacy_params.values())
         sides = self.serving_sides(
             [row["dag_id"] for row in prefect_rows + legacy_rows],
-            known_in_prefect=[row["dag_id"] for row in prefect_rows],
             legacy_dag_ids=self.legacy_dag_ids if filtered else lambda: listed_in_legacy,
         )
         prefect_rows = [row for row in prefect_rows if sides[row["dag_id"]] is Side.PREFECT]
@@ -268,12 +251,7 @@ class MergedListings:
         """The DAGs (of `dag_ids`, None: all) each side serves: ceil(A/100) legacy calls, 1-2 Prefect calls."""
         prefect_ids = self.prefect_dag_ids()
         legacy_ids = self.legacy_dag_ids()
-        sides = self.serving_sides(
-            [*prefect_ids, *legacy_ids],
-            known_in_prefect=prefect_ids,
-            every_prefect_dag=True,
-            legacy_dag_ids=lambda: legacy_ids,
-        )
+        sides = self.serving_sides([*prefect_ids, *legacy_ids], legacy_dag_ids=lambda: legacy_ids)
         requested = set(dag_ids) if dag_ids is not None else None
         prefect = [d for d in prefect_ids if sides[d] is Side.PREFECT and (requested is None or d in requested)]
         legacy = [d for d in legacy_ids if sides[d] is Side.AIRFLOW and (requested is None or d in requested)]

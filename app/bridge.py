@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 from flask import current_app
 
+from app.legacy import LegacyAirflowClient, legacy_client_from_settings
 from app.prefect import PrefectClient
 from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
@@ -15,7 +16,10 @@ from app.services.dag_runs import DagRunService
 from app.services.dag_stats import DagStatsService
 from app.services.dags import DagService
 from app.services.event_logs import EventLogService
+from app.services.merged import MergedListings
 from app.services.pools import PoolService
+from app.services.routes import RouteService
+from app.services.shadow import ShadowRuns
 from app.services.task_instances import TaskInstanceService
 from app.services.variables import VariableService
 from app.settings import Settings
@@ -39,9 +43,20 @@ class Bridge:
     pools: PoolService
     dag_stats: DagStatsService
     event_logs: EventLogService
+    #: Gradual migration: the legacy Airflow (None: Prefect serves every DAG) and the routes in force.
+    legacy: LegacyAirflowClient | None = None
+    routes: RouteService | None = None
+    merged: MergedListings | None = None
+    shadow: ShadowRuns | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        legacy_transport: httpx.BaseTransport | None = None,
+    ) -> Bridge:
         """Validate the mapping and state table (failing at start) and wire the services."""
         prefect = PrefectClient(
             settings.prefect_api_url,
@@ -55,20 +70,41 @@ class Bridge:
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file, default_owner=settings.default_owner))
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
+        legacy = legacy_client_from_settings(settings, transport=legacy_transport)
+        dags = DagService(prefect, catalog)
+        task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
+        event_logs = EventLogService(prefect, catalog)
+        routes = _routes(settings, catalog, legacy)
+        merged = None
+        if legacy is not None:
+            merged = MergedListings(catalog, dags, dag_runs, task_instances, event_logs, legacy, routes)
         return cls(
             settings=settings,
             prefect=prefect,
             catalog=catalog,
-            dags=DagService(prefect, catalog),
+            dags=dags,
             dag_runs=dag_runs,
             states=states,
-            task_instances=TaskInstanceService(prefect, catalog, dag_runs, states),
+            task_instances=task_instances,
             variables=VariableService(prefect),
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
             dag_stats=DagStatsService(prefect, catalog, states),
-            event_logs=EventLogService(prefect, catalog),
+            event_logs=event_logs,
+            legacy=legacy,
+            routes=routes,
+            merged=merged,
+            shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
         )
+
+
+def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient | None) -> RouteService:
+    def airflow_has(dag_id: str) -> bool:
+        return legacy is not None and legacy.read_dag(dag_id) is not None
+
+    return RouteService(
+        settings.routes_file, catalog.mapping, check_seconds=settings.routes_check_seconds, airflow_has=airflow_has
+    )
 
 
 def current_bridge() -> Bridge:

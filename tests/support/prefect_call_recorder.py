@@ -59,7 +59,10 @@ def covered(method: str, path: str, declarations: tuple[str, ...]) -> bool:
 def _record(request_to_prefect: httpx.Request) -> None:
     if not has_request_context() or request.endpoint is None or EXTENSION not in current_app.extensions:
         return
-    api_root = urlsplit(current_app.extensions[EXTENSION].settings.prefect_api_url).path.rstrip("/")
+    prefect_api_url = current_app.extensions[EXTENSION].settings.prefect_api_url
+    if not str(request_to_prefect.url).startswith(prefect_api_url):
+        return  # not a Prefect request (the legacy Airflow of a gradual migration)
+    api_root = urlsplit(prefect_api_url).path.rstrip("/")
     path = request_to_prefect.url.path.removeprefix(api_root) or "/"
     method = request_to_prefect.method
     handler = current_app.view_functions.get(request.endpoint)

@@ -47,6 +47,8 @@ class DagRun:
     external_trigger: bool
     conf: dict[str, Any]
     note: str | None
+    #: Not serialised by v1; what `updated_at_*` filter and `order_by=updated_at` sort by.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class TaskInstance:
     #: The Prefect task run behind it; None for a task that never ran in this DAG run.
     task_run_id: UUID | None = None
     flow_run_id: UUID | None = None
+    #: Not serialised by v1; what `updated_at_*` filter by (None for a task that never ran).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

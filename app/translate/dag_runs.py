@@ -21,6 +21,8 @@ now`, and a trigger may not be dated in the future.
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,25 +30,12 @@ from typing import Any
 from app.errors import BadRequest
 from app.prefect.models import FlowRun
 from app.translate.airflow import DagRun
-from app.translate.ordering import Order, cannot_honour, parse_order_by
+from app.translate.ordering import Order, parse_order_by, postgres_sorted
 from app.translate.run_ids import dag_run_id_of
 from app.translate.states import StateTable
 
 NOTE_LABEL = "airflow.note"
 
-#: Airflow order_by key -> Prefect flow-run sort (ascending, descending).
-#: Airflow's `id` is creation order; Prefect has no creation-time sort, and
-#: the expected start is the closest order it has (a manual run is expected
-#: to start when it is created). Keys missing here cannot be sorted by
-#: Prefect (state, dag_run_id, updated_at, external_trigger, conf; end_date
-#: ascending) and answer 400 rather than a silently different order.
-#: `dag_id` is honoured when the runs are of one DAG, where it is constant.
-RUN_SORTS: dict[str, tuple[str | None, str | None]] = {
-    "id": ("EXPECTED_START_TIME_ASC", "EXPECTED_START_TIME_DESC"),
-    "execution_date": ("EXPECTED_START_TIME_ASC", "EXPECTED_START_TIME_DESC"),
-    "start_date": ("START_TIME_ASC", "START_TIME_DESC"),
-    "end_date": (None, "END_TIME_DESC"),
-}
 AIRFLOW_RUN_ORDER_KEYS = (
     "id",
     "state",
@@ -59,6 +48,107 @@ AIRFLOW_RUN_ORDER_KEYS = (
     "external_trigger",
     "conf",
 )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of an ordered listing that Prefect can read in order.
+
+    `criteria` narrow the query's flow-run filter to this stretch, `sort` is
+    the Prefect sort to read it with, and `reverse` reads it with `sort` from
+    the far end and reverses the rows (Prefect sorts end times one way only).
+    """
+
+    criteria: dict[str, Any]
+    sort: str
+    reverse: bool = False
+
+
+def run_order_segments(order_by: str, *, single_dag: bool, states: StateTable) -> list[Segment] | None:
+    """How Prefect reads runs in Airflow's `order_by` order: stretches to concatenate; None to sort in the bridge.
+
+    Airflow sorts on PostgreSQL: NULLs last ascending, first descending.
+    - `id` and `execution_date` (and `dag_id` within one DAG, where it is
+      constant): expected start, never null. Airflow's `id` is creation
+      order; Prefect has no creation-time sort and a run is expected to
+      start when it is created, unless triggered with a past logical date.
+    - `start_date`: the started runs by start time, then (ascending) the
+      runs not started yet. Prefect's START_TIME sort alone would mix them
+      in by expected start.
+    - `end_date`: the ended runs by END_TIME_DESC (read from the far end
+      for ascending), the unended ones after (ascending) or before them.
+    - `state`: one stretch per Airflow state, in its name's order.
+    - `dag_run_id`, `updated_at`, `external_trigger`, `conf` and `dag_id`
+      across DAGs: Prefect cannot sort by them: None (a bounded read sorted
+      by the bridge, see `run_sort_value`).
+    Ties within a stretch go by expected start, in the direction asked.
+    """
+    order = parse_order_by(order_by, AIRFLOW_RUN_ORDER_KEYS)
+    key = "id" if order.key == "dag_id" and single_dag else order.key
+    direction = "DESC" if order.descending else "ASC"
+    by_expected_start = f"EXPECTED_START_TIME_{direction}"
+    if key in ("id", "execution_date"):
+        return [Segment({}, by_expected_start)]
+    if key == "start_date":
+        started = Segment({"start_time": {"is_null_": False}}, f"START_TIME_{direction}")
+        return _nulls_placed([started], Segment({"start_time": {"is_null_": True}}, by_expected_start), order)
+    if key == "end_date":
+        ended = Segment({"end_time": {"is_null_": False}}, "END_TIME_DESC", reverse=not order.descending)
+        return _nulls_placed([ended], Segment({"end_time": {"is_null_": True}}, by_expected_start), order)
+    if key == "state":
+        names = sorted(set(states.dag_run_state.values()), reverse=order.descending)
+        return [
+            Segment({"state": {"type": {"any_": states.prefect_types([name])}}}, by_expected_start) for name in names
+        ]
+    return None
+
+
+def _nulls_placed(values: list[Segment], nulls: Segment, order: Order) -> list[Segment]:
+    return [nulls, *values] if order.descending else [*values, nulls]
+
+
+def segment_criteria(criteria: dict[str, Any], segment: Segment) -> dict[str, Any] | None:
+    """The query's flow-run `criteria` narrowed to `segment`; None when no run can be in both."""
+    merged = dict(criteria)
+    for field_name, wanted in segment.criteria.items():
+        present = criteria.get(field_name)
+        if field_name == "state":
+            types = wanted["type"]["any_"]
+            if present is not None:
+                types = [each for each in types if each in present["type"]["any_"]]
+            if not types:
+                return None
+            merged["state"] = {"type": {"any_": types}}
+        elif wanted.get("is_null_"):
+            if present is not None:  # a date bound on this field rules out runs without it
+                return None
+            merged[field_name] = wanted
+        else:
+            merged[field_name] = {**(present or {}), **wanted}
+    return merged
+
+
+#: The value each `order_by` key sorts a DAG run by, when the bridge sorts.
+RUN_SORT_VALUES: dict[str, Callable[[DagRun], Any]] = {
+    "id": lambda run: run.logical_date,
+    "execution_date": lambda run: run.logical_date,
+    "state": lambda run: run.state,
+    "dag_id": lambda run: run.dag_id,
+    "dag_run_id": lambda run: run.dag_run_id,
+    "start_date": lambda run: run.start_date,
+    "end_date": lambda run: run.end_date,
+    "updated_at": lambda run: run.updated_at,
+    "external_trigger": lambda run: run.external_trigger,
+    # Airflow keeps conf as a pickle (PickleType): PostgreSQL orders the pickled bytes.
+    "conf": lambda run: pickle.dumps(run.conf, protocol=pickle.HIGHEST_PROTOCOL),
+}
+
+
+def sort_runs(runs: list[DagRun], order_by: str) -> list[DagRun]:
+    """`runs` in Airflow's `order_by` order, sorted by the bridge (strings by code point, as C collation)."""
+    order = parse_order_by(order_by, AIRFLOW_RUN_ORDER_KEYS)
+    by_expected_start = postgres_sorted(runs, RUN_SORT_VALUES["id"], descending=order.descending)
+    return postgres_sorted(by_expected_start, RUN_SORT_VALUES[order.key], descending=order.descending)
 
 
 def flow_run_to_dag_run(run: FlowRun, dag_id: str, states: StateTable) -> DagRun:
@@ -76,6 +166,7 @@ def flow_run_to_dag_run(run: FlowRun, dag_id: str, states: StateTable) -> DagRun
         external_trigger=not scheduled,
         conf=dict(run.parameters),
         note=note if isinstance(note, str) else None,
+        updated_at=run.updated,
     )
 
 
@@ -93,7 +184,15 @@ class RunQuery:
     execution_date: DateRange = DateRange()
     start_date: DateRange = DateRange()
     end_date: DateRange = DateRange()
+    updated_at: DateRange = DateRange()
     order_by: str = "id"
+
+    def __post_init__(self) -> None:
+        parse_order_by(self.order_by, AIRFLOW_RUN_ORDER_KEYS)  # a bad order_by is a 400 even when no run matches
+
+    def matches_in_bridge(self, run: DagRun) -> bool:
+        """The filters Prefect cannot apply (`updated_at_*`), applied to a run it selected."""
+        return within(run.updated_at, self.updated_at)
 
 
 def check_states(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -101,18 +200,6 @@ def check_states(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]
     if unknown:
         raise BadRequest(f"Invalid state(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(allowed)}")
     return tuple(values)
-
-
-def run_sort(order_by: str, *, single_dag: bool) -> str:
-    """The Prefect sort for an Airflow `order_by` (400 when none is equal)."""
-    order = parse_order_by(order_by, AIRFLOW_RUN_ORDER_KEYS)
-    if order.key == "dag_id" and single_dag:
-        order = Order("id", order.descending)
-    ascending_sort, descending_sort = RUN_SORTS.get(order.key, (None, None))
-    sort = descending_sort if order.descending else ascending_sort
-    if sort is None:
-        raise cannot_honour(order, "flow runs")
-    return sort
 
 
 def flow_run_filter(query: RunQuery, states: StateTable) -> dict[str, Any]:
@@ -138,6 +225,15 @@ def visible(criteria: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     if before is None or datetime.fromisoformat(before) > now:
         bounds["before_"] = now.isoformat()
     return {**criteria, "expected_start_time": bounds}
+
+
+def within(value: datetime | None, dates: DateRange) -> bool:
+    """Whether `value` is in `dates` (inclusive); a missing value is in no bounded range, as SQL's NULL."""
+    if dates.gte is None and dates.lte is None:
+        return True
+    if value is None:
+        return False
+    return (dates.gte is None or value >= dates.gte) and (dates.lte is None or value <= dates.lte)
 
 
 def _bounds(dates: DateRange) -> dict[str, str]:

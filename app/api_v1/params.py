@@ -117,9 +117,10 @@ class Body:
         if nulls:
             raise BadRequest(str({name: ["Field may not be null."] for name in nulls}))
 
-    def texts(self, name: str) -> list[str]:
+    def texts(self, name: str, *, nulls: bool = False) -> list[str]:
+        """A list of strings; with `nulls`, null items too (marshmallow's `List(Str(allow_none=True))`)."""
         value = self._typed(name, [], list, "list")
-        if not all(isinstance(each, str) for each in value):
+        if not all(isinstance(each, str) or (nulls and each is None) for each in value):
             raise _invalid(name, "list of strings")
         return value
 

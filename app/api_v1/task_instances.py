@@ -71,7 +71,9 @@ def _instance_query(reader: Query | Body, task_ids: Sequence[str] = ()) -> TaskI
         updated_at=reader.date_range("updated_at"),  # the batch form has none: Body refuses the key
         duration_gte=reader.number("duration_gte"),
         duration_lte=reader.number("duration_lte"),
-        states=check_task_states(reader.texts("state")),
+        states=check_task_states(
+            reader.texts("state", nulls=True) if isinstance(reader, Body) else reader.texts("state")
+        ),
         pools=tuple(reader.texts("pool")),
         queues=tuple(reader.texts("queue")),
         executors=tuple(reader.texts("executor")),
@@ -103,6 +105,7 @@ def get_task_instances_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
     body = Body(BATCH_KEYS)
+    body.not_null(["page_offset", "page_limit"])
     page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
     if page.limit < 1:
         raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")

@@ -11,6 +11,7 @@ from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import NotFound
 from app.translate.ordering import postgres_sorted
+from app.translate.paging import Page, check_limit, check_offset
 
 blueprint = Blueprint("task_tries", __name__)
 
@@ -46,11 +47,19 @@ def _tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
     """Tries in try order; `order_by` naming a scalar field of a try sorts by it (NULLs as PostgreSQL places them).
 
     Airflow 2.10 takes `order_by`, `limit` and `offset` here and applies none
-    of them (its handler has no such arguments): any other `order_by` keeps
-    try order rather than a 400 Airflow would never give.
+    of them (its handler has no such arguments), so nothing here is a 400
+    Airflow would never give: any other `order_by` keeps try order, and a
+    negative `limit` reads as none (the fallback page limit).
     """
     query = Query([*PAGING, "order_by"])
-    page = query.page()
+    limit = query.integer("limit")
+    if limit is not None and limit < 0:
+        limit = None  # Airflow does not apply limit here, so it refuses none: no limit is the fallback
+    settings = current_bridge().settings
+    page = Page(
+        offset=check_offset(query.integer("offset")),
+        limit=check_limit(limit, maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit),
+    )
     order_by = query.text("order_by") or ""
     _, rows = _history(dag_id, dag_run_id, task_id, map_index)
     key = order_by.lstrip("-")

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.errors import BadRequest
 from app.prefect.models import FlowRun
 from app.translate.airflow import DagRun
 from app.translate.ordering import Order, parse_order_by, postgres_sorted
@@ -193,13 +192,6 @@ class RunQuery:
     def matches_in_bridge(self, run: DagRun) -> bool:
         """The filters Prefect cannot apply (`updated_at_*`), applied to a run it selected."""
         return within(run.updated_at, self.updated_at)
-
-
-def check_states(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [value for value in values if value not in allowed]
-    if unknown:
-        raise BadRequest(f"Invalid state(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(allowed)}")
-    return tuple(values)
 
 
 def flow_run_filter(query: RunQuery, states: StateTable) -> dict[str, Any]:

@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from app.errors import BadRequest
 from app.prefect.models import TaskRun
 from app.translate.airflow import DagRun, Task, TaskInstance
 from app.translate.dag_runs import DateRange, within
-from app.translate.states import TASK_INSTANCE_STATES, StateTable
+from app.translate.states import StateTable
 
 #: What every bridge task instance reports for Airflow's scheduling fields.
 DEFAULT_POOL = "default_pool"
@@ -239,14 +238,13 @@ class TaskInstanceQuery:
         )
 
 
-def check_task_states(values: Sequence[str]) -> tuple[str | None, ...]:
-    """Airflow's `state` filter values; `none` (and an empty value) select instances with no state."""
-    unknown = [value for value in values if value and value not in TASK_INSTANCE_STATES]
-    if unknown:
-        raise BadRequest(
-            f"Invalid state(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(TASK_INSTANCE_STATES)}"
-        )
-    return tuple(None if value in ("", "none") else value for value in values)
+def check_task_states(values: Sequence[str | None]) -> tuple[str | None, ...]:
+    """Airflow's `state` filter values; `none` (and an empty value) select instances with no state.
+
+    Unchecked, as in Airflow 2.10 (`_convert_ti_states`): a state no task
+    instance has matches nothing.
+    """
+    return tuple(None if value in (None, "", "none") else value for value in values)
 
 
 def task_run_filter(query: TaskInstanceQuery, states: StateTable) -> dict[str, Any] | None:

@@ -47,7 +47,7 @@ def read_all(fetch: Callable[[int, int], list[T]]) -> list[T]:
 SCAN_LIMIT = 10_000
 
 
-def read_bounded(fetch: Callable[[int, int], list[T]], what: str, narrow_with: str) -> list[T]:
+def read_bounded(fetch: Callable[[int, int], list[T]], what: str, narrow_with: str | None = None) -> list[T]:
     """Everything `fetch` lists when it is at most SCAN_LIMIT rows; else a 400 naming the bound.
 
     Used where Airflow's answer needs a filter or an order Prefect does not
@@ -58,9 +58,10 @@ def read_bounded(fetch: Callable[[int, int], list[T]], what: str, narrow_with: s
         batch = fetch(len(rows), PREFECT_MAX_PAGE_SIZE)
         rows.extend(batch)
         if len(rows) > SCAN_LIMIT:
+            advice = f" Narrow the request with {narrow_with}." if narrow_with else ""
             raise BadRequest(
                 f"More than {SCAN_LIMIT} {what} match: the bridge filters or sorts at most {SCAN_LIMIT} itself "
-                f"where Prefect cannot. Narrow the request with {narrow_with}"
+                f"where Prefect cannot.{advice}"
             )
         if len(batch) < PREFECT_MAX_PAGE_SIZE:
             return rows

@@ -41,7 +41,3 @@ def postgres_sorted(items: Iterable[T], value: Callable[[T], Any], *, descending
     """`items` ordered by `value` as PostgreSQL orders a column; ties keep their order (a stable sort)."""
     return sorted(items, key=lambda item: null_largest(value(item)), reverse=descending)
 
-
-def cannot_honour(order: Order, what: str) -> BadRequest:
-    direction = "descending" if order.descending else "ascending"
-    return BadRequest(f"Ordering by '{order.key}' ({direction}) cannot be honoured: Prefect cannot sort {what} so")

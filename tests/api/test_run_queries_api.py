@@ -173,7 +173,7 @@ def test_an_updated_at_window_lists_exactly_the_runs_changed_in_it(api, prefect_
     assert api.post("/dags/~/dagRuns/list", json=batch).get_json()["total_entries"] == len(run_set.ids)
 
 
-def test_task_instances_by_updated_at(api, prefect_stack, run_set):
+def test_task_instances_by_updated_at(api, prefect_stack, run_set, prefect_calls):
     third = run_set.ids[2]
     listing = f"/dags/{FANOUT}/dagRuns/{third}/taskInstances"
     everything = api.get(listing).get_json()["task_instances"]
@@ -187,6 +187,10 @@ def test_task_instances_by_updated_at(api, prefect_stack, run_set):
         found = api.get(f"{path}?updated_at_gte={moment}").get_json()
         assert [(each["dag_run_id"], each["task_id"]) for each in found["task_instances"]] == [(third, "total")]
         assert found["total_entries"] == 1
+    prefect_calls.reset()
+    api.get(f"/dags/~/dagRuns/~/taskInstances?updated_at_gte={moment}")
+    # every task run (one call per 200), the flow runs on the page, their task runs, new dag_ids: never per row
+    assert len(prefect_calls.calls) <= 6, prefect_calls.calls
     unchanged = api.get(f"{listing}?updated_at_lte={moment}").get_json()
     assert unchanged["total_entries"] == len(everything) - 1
 

@@ -61,6 +61,8 @@ class Segment:
     criteria: dict[str, Any]
     sort: str
     reverse: bool = False
+    #: The Prefect field whose Airflow value is NULL on every row here: a bound on it rules the stretch out.
+    null_of: str | None = None
 
 
 def run_order_segments(order_by: str, *, single_dag: bool, states: StateTable) -> list[Segment] | None:
@@ -72,8 +74,9 @@ def run_order_segments(order_by: str, *, single_dag: bool, states: StateTable) -
       order; Prefect has no creation-time sort and a run is expected to
       start when it is created, unless triggered with a past logical date.
     - `start_date`: the started runs by start time, then (ascending) the
-      runs not started yet. Prefect's START_TIME sort alone would mix them
-      in by expected start.
+      queued runs and the runs never started (no start date in Airflow's
+      terms). Prefect's START_TIME sort alone would mix them in by expected
+      start.
     - `end_date`: the ended runs by END_TIME_DESC (read from the far end
       for ascending), the unended ones after (ascending) or before them.
     - `state`: one stretch per Airflow state, in its name's order.
@@ -89,11 +92,18 @@ def run_order_segments(order_by: str, *, single_dag: bool, states: StateTable) -
     if key in ("id", "execution_date"):
         return [Segment({}, by_expected_start)]
     if key == "start_date":
-        started = Segment({"start_time": {"is_null_": False}}, f"START_TIME_{direction}")
-        return _nulls_placed([started], Segment({"start_time": {"is_null_": True}}, by_expected_start), order)
+        # A queued run shows no start date (flow_run_to_dag_run), even one Prefect started before a clear.
+        queued = states.prefect_types(["queued"])
+        other = [each for each in states.dag_run_state if each not in queued]
+        started = Segment({"start_time": NOT_NULL, "state": _types(other)}, f"START_TIME_{direction}")
+        unstarted = [
+            Segment({"state": _types(queued)}, by_expected_start, null_of="start_time"),
+            Segment({"start_time": NULL, "state": _types(other)}, by_expected_start, null_of="start_time"),
+        ]
+        return _nulls_placed([started], unstarted, order)
     if key == "end_date":
-        ended = Segment({"end_time": {"is_null_": False}}, "END_TIME_DESC", reverse=not order.descending)
-        return _nulls_placed([ended], Segment({"end_time": {"is_null_": True}}, by_expected_start), order)
+        ended = Segment({"end_time": NOT_NULL}, "END_TIME_DESC", reverse=not order.descending)
+        return _nulls_placed([ended], [Segment({"end_time": NULL}, by_expected_start, null_of="end_time")], order)
     if key == "state":
         names = sorted(set(states.dag_run_state.values()), reverse=order.descending)
         return [
@@ -102,12 +112,21 @@ def run_order_segments(order_by: str, *, single_dag: bool, states: StateTable) -
     return None
 
 
-def _nulls_placed(values: list[Segment], nulls: Segment, order: Order) -> list[Segment]:
-    return [nulls, *values] if order.descending else [*values, nulls]
+NOT_NULL, NULL = {"is_null_": False}, {"is_null_": True}
+
+
+def _types(prefect_types: list[str]) -> dict[str, Any]:
+    return {"type": {"any_": prefect_types}}
+
+
+def _nulls_placed(values: list[Segment], nulls: list[Segment], order: Order) -> list[Segment]:
+    return [*nulls, *values] if order.descending else [*values, *nulls]
 
 
 def segment_criteria(criteria: dict[str, Any], segment: Segment) -> dict[str, Any] | None:
     """The query's flow-run `criteria` narrowed to `segment`; None when no run can be in both."""
+    if segment.null_of is not None and segment.null_of in criteria:  # a date bound never matches NULL
+        return None
     merged = dict(criteria)
     for field_name, wanted in segment.criteria.items():
         present = criteria.get(field_name)

@@ -191,22 +191,6 @@ NOT_NULL, NULL = {"is_null_": False}, {"is_null_": True}
         ("-execution_date", False, [({}, "EXPECTED_START_TIME_DESC", False)]),
         ("dag_id", True, [({}, "EXPECTED_START_TIME_ASC", False)]),
         (
-            "start_date",
-            False,
-            [
-                ({"start_time": NOT_NULL}, "START_TIME_ASC", False),
-                ({"start_time": NULL}, "EXPECTED_START_TIME_ASC", False),
-            ],
-        ),
-        (
-            "-start_date",
-            False,
-            [
-                ({"start_time": NULL}, "EXPECTED_START_TIME_DESC", False),
-                ({"start_time": NOT_NULL}, "START_TIME_DESC", False),
-            ],
-        ),
-        (
             "end_date",
             False,
             [({"end_time": NOT_NULL}, "END_TIME_DESC", True), ({"end_time": NULL}, "EXPECTED_START_TIME_ASC", False)],
@@ -221,6 +205,26 @@ NOT_NULL, NULL = {"is_null_": False}, {"is_null_": True}
 def test_order_by_reads_prefect_in_stretches(order_by, single_dag, segments):
     found = run_order_segments(order_by, single_dag=single_dag, states=STATES)
     assert [(each.criteria, each.sort, each.reverse) for each in found] == segments
+
+
+QUEUED = {"type": {"any_": ["SCHEDULED", "PENDING"]}}
+NOT_QUEUED = {"type": {"any_": ["RUNNING", "PAUSED", "CANCELLING", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"]}}
+
+
+@pytest.mark.parametrize("order_by", ["start_date", "-start_date"])
+def test_start_date_reads_started_runs_then_queued_and_unstarted_ones(order_by):
+    found = run_order_segments(order_by, single_dag=True, states=STATES)
+    direction = "DESC" if order_by.startswith("-") else "ASC"
+    expected = [
+        ({"start_time": NOT_NULL, "state": NOT_QUEUED}, f"START_TIME_{direction}", None),
+        ({"state": QUEUED}, f"EXPECTED_START_TIME_{direction}", "start_time"),
+        ({"start_time": NULL, "state": NOT_QUEUED}, f"EXPECTED_START_TIME_{direction}", "start_time"),
+    ]
+    if direction == "DESC":
+        expected = expected[1:] + expected[:1]
+    assert [(each.criteria, each.sort, each.null_of) for each in found] == expected
+    bounded = {"start_time": {"after_": "a", "is_null_": False}}
+    assert [segment_criteria(bounded, each) is None for each in found] == [each[2] is not None for each in expected]
 
 
 @pytest.mark.parametrize(("order_by", "names"), [("state", "FQRS"), ("-state", "SRQF")])

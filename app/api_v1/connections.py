@@ -10,7 +10,7 @@ from app.bridge import current_bridge
 from app.errors import BadRequest, PermissionDenied
 from app.services.connection_test import tcp_check
 from app.translate.airflow import Connection
-from app.translate.connections import FIELDS, connection_sort, redacted_extra
+from app.translate.connections import FIELDS, redacted_extra
 
 blueprint = Blueprint("connections", __name__)
 
@@ -27,7 +27,7 @@ def get_connections():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
     page = query.page()
-    found = bridge.connections.list_connections(connection_sort(query.text("order_by")), page)
+    found = bridge.connections.list_connections(query.text("order_by"), page)
     items = [{name: getattr(each, name) for name in LISTED} for each in found.connections]
     return jsonify({"connections": items, "total_entries": found.total})
 

@@ -10,9 +10,8 @@ from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dag_runs import Trigger
-from app.translate.dag_runs import RunQuery, check_states
+from app.translate.dag_runs import RunQuery
 from app.translate.paging import Page, check_offset
-from app.translate.states import DAG_RUN_STATES
 
 blueprint = Blueprint("dag_runs", __name__)
 
@@ -29,6 +28,8 @@ TRIGGER_KEYS = (
     "data_interval_end",
 )
 PATCHABLE_STATES = ("success", "failed", "queued")
+RUN_LIST_PARAMS = (*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields")
+RUN_BATCH_KEYS = ("order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS)
 #: A page of runs: paginate (aligned pages) or filter and count, and the dag_ids of new deployments.
 RUN_PAGE_CALLS = (
     "POST /flow_runs/paginate",
@@ -42,21 +43,10 @@ RUN_PAGE_CALLS = (
 @blueprint.get("/dags/<dag_id>/dagRuns")
 @prefect_calls(*RUN_PAGE_CALLS)
 def get_dag_runs(dag_id: str):
-    query = Query([*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields"])
-    if query.text("updated_at_gte") or query.text("updated_at_lte"):
-        raise BadRequest(
-            "updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time"
-        )
+    query = Query(RUN_LIST_PARAMS)
     bridge = current_bridge()
     page = query.page()
-    run_query = RunQuery(
-        states=check_states(query.texts("state"), DAG_RUN_STATES),
-        execution_date=query.date_range("execution_date"),
-        start_date=query.date_range("start_date"),
-        end_date=query.date_range("end_date"),
-        order_by=query.text("order_by") or "id",
-    )
-    found = bridge.dag_runs.list_runs(None if dag_id == ALL_DAGS else [dag_id], run_query, page)
+    found = bridge.dag_runs.list_runs(None if dag_id == ALL_DAGS else [dag_id], run_list_query(query), page)
     fields = query.texts("fields")
     runs = [serialize.only_fields(serialize.dag_run(run), fields) for run in found.runs]
     return jsonify({"dag_runs": runs, "total_entries": found.total})
@@ -67,19 +57,8 @@ def get_dag_runs(dag_id: str):
 def get_dag_runs_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
-    body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS])
-    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
-    if page.limit < 1:
-        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
-    run_query = RunQuery(
-        states=check_states(body.texts("states"), DAG_RUN_STATES),
-        execution_date=body.date_range("execution_date"),
-        start_date=body.date_range("start_date"),
-        end_date=body.date_range("end_date"),
-        order_by=body.text("order_by") or "id",
-    )
-    # updated_at_* are read and validated but, as in Airflow 2.10, not applied.
-    body.date_range("updated_at")
+    body = Body(RUN_BATCH_KEYS)
+    page, run_query = run_batch_query(body)
     dag_ids = body.texts("dag_ids") or None
     found = current_bridge().dag_runs.list_runs(dag_ids, run_query, page)
     return jsonify({"dag_runs": [serialize.dag_run(run) for run in found.runs], "total_entries": found.total})
@@ -154,6 +133,37 @@ def set_dag_run_note(dag_id: str, dag_run_id: str):
         raise BadRequest("{'note': ['Missing data for required field.']}")
     run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, body.text("note"))
     return jsonify(serialize.dag_run(run))
+
+
+def run_list_query(query: Query) -> RunQuery:
+    """The filters and order of `GET …/dagRuns` (shared with the merged listing of the routing layer)."""
+    return RunQuery(
+        states=tuple(query.texts("state")),  # unchecked, as in Airflow 2.10: an unknown state matches no run
+        execution_date=query.date_range("execution_date"),
+        start_date=query.date_range("start_date"),
+        end_date=query.date_range("end_date"),
+        updated_at=query.date_range("updated_at"),
+        order_by=query.text("order_by", "id"),
+    )
+
+
+def run_batch_query(body: Body) -> tuple[Page, RunQuery]:
+    """The page, filters and order of the batch form (shared with the merged listing of the routing layer)."""
+    body.not_null(["order_by", "page_offset", "page_limit"])
+    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
+    if page.limit < 1:
+        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
+    run_query = RunQuery(
+        states=tuple(body.texts("states")),
+        execution_date=body.date_range("execution_date"),
+        start_date=body.date_range("start_date"),
+        end_date=body.date_range("end_date"),
+        order_by=body.text("order_by", "id"),
+    )
+    # updated_at_* are read and validated but, as in Airflow 2.10 (get_dag_runs_batch passes them on to
+    # nothing), not applied.
+    body.date_range("updated_at")
+    return page, run_query
 
 
 def _trigger(body: Body) -> Trigger:

@@ -37,8 +37,9 @@ class Query:
         if extra:
             raise BadRequest(f"Extra query parameter(s) {', '.join(extra)} not in spec")
 
-    def text(self, name: str) -> str | None:
-        return self.args.get(name)
+    def text(self, name: str, default: str | None = None) -> str | None:
+        """The value as given (an empty value stays empty: Airflow reads `order_by=` as ''); `default` if absent."""
+        return self.args.get(name, default)
 
     def texts(self, name: str) -> list[str]:
         # Repeated keys (`state=a&state=b`), as the clients send arrays;
@@ -107,12 +108,19 @@ class Body:
             raise BadRequest(str({key: ["Unknown field."] for key in unknown}))
         self.data = data
 
-    def text(self, name: str) -> str | None:
-        return self._typed(name, None, str, "string")
+    def text(self, name: str, default: str | None = None) -> str | None:
+        return self._typed(name, default, str, "string")
 
-    def texts(self, name: str) -> list[str]:
+    def not_null(self, names: Iterable[str]) -> None:
+        """Marshmallow's rule for fields without `allow_none`: an explicit null is a 400."""
+        nulls = [name for name in names if name in self.data and self.data[name] is None]
+        if nulls:
+            raise BadRequest(str({name: ["Field may not be null."] for name in nulls}))
+
+    def texts(self, name: str, *, nulls: bool = False) -> list[str]:
+        """A list of strings; with `nulls`, null items too (marshmallow's `List(Str(allow_none=True))`)."""
         value = self._typed(name, [], list, "list")
-        if not all(isinstance(each, str) for each in value):
+        if not all(isinstance(each, str) or (nulls and each is None) for each in value):
             raise _invalid(name, "list of strings")
         return value
 

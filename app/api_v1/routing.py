@@ -34,20 +34,18 @@ from urllib.parse import quote
 from flask import Response, after_this_request, jsonify, request
 
 from app.api_v1 import serialize
+from app.api_v1.dag_runs import RUN_BATCH_KEYS, RUN_DATE_PARAMS, RUN_LIST_PARAMS, run_batch_query, run_list_query
 from app.api_v1.dags import _dag_query as dag_query
 from app.api_v1.event_logs import EVENT_LOG_PARAMS, event_log_query
 from app.api_v1.params import PAGING, Body, Query
 from app.api_v1.task_instances import BATCH_KEYS as TI_BATCH_KEYS
 from app.api_v1.task_instances import LIST_PARAMS as TI_LIST_PARAMS
-from app.api_v1.task_instances import _instance_query as instance_query
-from app.api_v1.task_instances import _query as task_instance_query
+from app.api_v1.task_instances import instance_query
 from app.bridge import Bridge, current_bridge
 from app.errors import BadRequest
 from app.legacy import LegacyAirflowClient, LegacyAirflowError
-from app.translate.dag_runs import RunQuery, check_states
 from app.translate.paging import Page, check_offset
 from app.translate.routes import Side
-from app.translate.states import DAG_RUN_STATES
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +55,8 @@ ALL_DAGS = "~"
 PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Cache-Control", "Location")
 #: Request headers the legacy Airflow needs to read a proxied request; the bridge's credentials replace the client's.
 FORWARDED_HEADERS = ("Content-Type", "Accept")
-RUN_DATE_PARAMS = tuple(
-    f"{name}_{bound}" for name in ("execution_date", "start_date", "end_date", "updated_at") for bound in ("gte", "lte")
-)
-RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]  # what both sides filter by (updated_at_*: see the run handlers)
+#: What both sides filter by; updated_at_* only Prefect's side (the legacy batch form ignores them, as Airflow 2.10).
+RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]
 TI_RANGE_KEYS = RUN_RANGE_PARAMS
 #: The event-log filters the legacy side is sent (those Prefect cannot honour are a 400 before).
 LEGACY_EVENT_LOG_FILTERS = ("run_id", "event", "owner", "before", "after", "included_events", "excluded_events")
@@ -166,16 +162,12 @@ def merged_get_dags(bridge: Bridge) -> Response:
 
 
 def merged_get_dag_runs(bridge: Bridge) -> Response:
-    query = Query([*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields"])
-    if query.text("updated_at_gte") or query.text("updated_at_lte"):
-        raise BadRequest(
-            "updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time"
-        )
-    page = query.page()
+    query = Query(RUN_LIST_PARAMS)
+    page, run_query = query.page(), run_list_query(query)
     legacy_filters = {name: query.text(name) for name in RUN_RANGE_PARAMS if query.text(name)}
     if query.texts("state"):
         legacy_filters["states"] = query.texts("state")
-    found = bridge.merged.runs_page(None, _run_query(query), legacy_filters, page, serialize.dag_run)
+    found = bridge.merged.runs_page(None, run_query, legacy_filters, page, serialize.dag_run)
     fields = query.texts("fields")
     rows = [serialize.only_fields(row, fields) for row in found.rows]
     return jsonify({"dag_runs": rows, "total_entries": found.total})
@@ -183,14 +175,13 @@ def merged_get_dag_runs(bridge: Bridge) -> Response:
 
 def merged_get_dag_runs_batch(bridge: Bridge) -> Response:
     Query([])
-    body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS])
-    page = _batch_page(body)
-    body.date_range("updated_at")  # read and validated but, as in Airflow 2.10, not applied
+    body = Body(RUN_BATCH_KEYS)
+    page, run_query = run_batch_query(body)
     legacy_filters = {name: body.text(name) for name in RUN_RANGE_PARAMS if body.text(name)}
     if body.texts("states"):
         legacy_filters["states"] = body.texts("states")
     dag_ids = body.texts("dag_ids") or None
-    found = bridge.merged.runs_page(dag_ids, _run_query(body), legacy_filters, page, serialize.dag_run)
+    found = bridge.merged.runs_page(dag_ids, run_query, legacy_filters, page, serialize.dag_run)
     return jsonify({"dag_runs": found.rows, "total_entries": found.total})
 
 
@@ -217,7 +208,7 @@ def merged_get_dag_stats(bridge: Bridge) -> Response:
 def merged_get_task_instances(bridge: Bridge) -> Response:
     """`/dags/~/dagRuns/{dag_run_id}/taskInstances`, `~` or one run id across every DAG."""
     query = Query([*PAGING, *TI_LIST_PARAMS])
-    ti_query, page = task_instance_query(query), query.page()
+    ti_query, page = instance_query(query), query.page()
     dag_run_id = (request.view_args or {}).get("dag_run_id", ALL_DAGS)
     dag_run_ids = None if dag_run_id == ALL_DAGS else [dag_run_id]
     found = bridge.merged.task_instances_page(
@@ -272,17 +263,6 @@ def _batch_page(body: Body) -> Page:
     if page.limit < 1:
         raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
     return page
-
-
-def _run_query(source: Query | Body) -> RunQuery:
-    is_query = isinstance(source, Query)
-    return RunQuery(
-        states=check_states(source.texts("state" if is_query else "states"), DAG_RUN_STATES),
-        execution_date=source.date_range("execution_date"),
-        start_date=source.date_range("start_date"),
-        end_date=source.date_range("end_date"),
-        order_by=source.text("order_by") or "id",
-    )
 
 
 #: Handler endpoint -> its merged form.

@@ -16,7 +16,7 @@ from app.bridge import current_bridge
 from app.errors import BadRequest, NotFound
 from app.services.task_instances import RunTasks
 from app.translate.airflow import TaskInstance
-from app.translate.ordering import nulls_last, parse_order_by
+from app.translate.ordering import Order, postgres_sorted
 from app.translate.paging import Page, check_offset
 from app.translate.states import SETTABLE_TASK_STATES
 from app.translate.task_instances import TaskInstanceQuery, check_task_states
@@ -49,25 +49,31 @@ BATCH_KEYS = (
     "queue",
     "executor",
 )
-#: Orders a mapped task's instances can take: fields every instance has.
-MAPPED_ORDER_KEYS = ("map_index", "state", "start_date", "end_date", "duration", "try_number")
+#: Airflow 2.10's `listMapped` orders, exactly: no order_by is map_index ascending, and only these values are
+#: accepted (`map_index` itself is not); ties go by map_index ascending.
+MAPPED_ORDERS = {
+    None: Order("map_index", False),
+    "-map_index": Order("map_index", True),
+    **{
+        f"{sign}{key}": Order(key, sign == "-")
+        for key in ("state", "duration", "start_date", "end_date")
+        for sign in ("", "-")
+    },
+}
 
 
-def _query(query: Query) -> TaskInstanceQuery:
-    if query.text("updated_at_gte") or query.text("updated_at_lte"):
-        raise BadRequest("updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter task runs so")
-    return _instance_query(query)
-
-
-def _instance_query(reader: Query | Body, task_ids: Sequence[str] = ()) -> TaskInstanceQuery:
+def instance_query(reader: Query | Body, task_ids: Sequence[str] = ()) -> TaskInstanceQuery:
     """The filters a query string or a batch body carries (both readers speak the same methods)."""
     return TaskInstanceQuery(
         execution_date=reader.date_range("execution_date"),
         start_date=reader.date_range("start_date"),
         end_date=reader.date_range("end_date"),
+        updated_at=reader.date_range("updated_at"),  # the batch form has none: Body refuses the key
         duration_gte=reader.number("duration_gte"),
         duration_lte=reader.number("duration_lte"),
-        states=check_task_states(reader.texts("state")),
+        states=check_task_states(
+            reader.texts("state", nulls=True) if isinstance(reader, Body) else reader.texts("state")
+        ),
         pools=tuple(reader.texts("pool")),
         queues=tuple(reader.texts("queue")),
         executors=tuple(reader.texts("executor")),
@@ -83,7 +89,7 @@ def _collection(instances: Sequence[TaskInstance], total: int):
 @prefect_calls(*ONE_RUN_CALLS, *ACROSS_RUNS_CALLS)
 def get_task_instances(dag_id: str, dag_run_id: str):
     query = Query([*PAGING, *LIST_PARAMS])
-    ti_query, page = _query(query), query.page()
+    ti_query, page = instance_query(query), query.page()
     service = current_bridge().task_instances
     if ANY not in (dag_id, dag_run_id):
         found = service.list_for_run(dag_id, dag_run_id, ti_query, page)
@@ -99,10 +105,11 @@ def get_task_instances_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
     body = Body(BATCH_KEYS)
+    body.not_null(["page_offset", "page_limit"])
     page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
     if page.limit < 1:
         raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
-    ti_query = _instance_query(body, body.texts("task_ids"))
+    ti_query = instance_query(body, body.texts("task_ids"))
     dag_ids, dag_run_ids = body.texts("dag_ids"), body.texts("dag_run_ids")
     service = current_bridge().task_instances
     if len(dag_ids) == 1 and len(dag_run_ids) == 1:
@@ -132,8 +139,11 @@ def get_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_ind
 @prefect_calls(*ONE_RUN_CALLS)
 def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, *LIST_PARAMS, "order_by"])
-    ti_query, page = _query(query), query.page()
-    order = parse_order_by(query.text("order_by") or "map_index", MAPPED_ORDER_KEYS)
+    ti_query, page = instance_query(query), query.page()
+    order_by = query.text("order_by")
+    if order_by not in MAPPED_ORDERS:
+        raise BadRequest(f"Ordering with '{order_by}' is not supported")
+    order = MAPPED_ORDERS[order_by]
     run = current_bridge().task_instances.run_tasks(dag_id, dag_run_id)
     of_task = [each for each in run.instances if each.task_id == task_id]
     if not of_task:
@@ -141,11 +151,8 @@ def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
     mapped = [each for each in of_task if each.map_index >= 0]
     if not mapped:
         raise NotFound(f"Task id {task_id} is not mapped", title="Task not mapped")
-    matching = sorted(
-        (each for each in mapped if ti_query.matches(each)),
-        key=lambda each: nulls_last(getattr(each, order.key)),
-        reverse=order.descending,
-    )
+    by_index = sorted((each for each in mapped if ti_query.matches(each)), key=lambda each: each.map_index)
+    matching = postgres_sorted(by_index, lambda each: getattr(each, order.key), descending=order.descending)
     return _collection(matching[page.offset : page.offset + page.limit], len(matching))
 
 

@@ -10,11 +10,11 @@ from app.api_v1.task_instances import INSTANCE, MAPPED_INSTANCE, ONE_RUN_CALLS
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import NotFound
-from app.translate.ordering import nulls_last, parse_order_by
+from app.translate.ordering import postgres_sorted
+from app.translate.paging import Page, check_limit, check_offset
 
 blueprint = Blueprint("task_tries", __name__)
 
-TRY_ORDER_KEYS = ("try_number", "start_date", "end_date", "duration", "state")
 
 
 @blueprint.get(INSTANCE + "/tries")
@@ -44,11 +44,27 @@ def get_mapped_task_instance_try_details(
 
 
 def _tries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None):
+    """Tries in try order; `order_by` naming a scalar field of a try sorts by it (NULLs as PostgreSQL places them).
+
+    Airflow 2.10 takes `order_by`, `limit` and `offset` here and applies none
+    of them (its handler has no such arguments), so nothing here is a 400
+    Airflow would never give: any other `order_by` keeps try order, and a
+    negative `limit` reads as none (the fallback page limit).
+    """
     query = Query([*PAGING, "order_by"])
-    page = query.page()
-    order = parse_order_by(query.text("order_by") or "try_number", TRY_ORDER_KEYS)
+    limit = query.integer("limit")
+    if limit is not None and limit < 0:
+        limit = None  # Airflow does not apply limit here, so it refuses none: no limit is the fallback
+    settings = current_bridge().settings
+    page = Page(
+        offset=check_offset(query.integer("offset")),
+        limit=check_limit(limit, maximum=settings.maximum_page_limit, fallback=settings.fallback_page_limit),
+    )
+    order_by = query.text("order_by") or ""
     _, rows = _history(dag_id, dag_run_id, task_id, map_index)
-    rows.sort(key=lambda row: nulls_last(row[order.key]), reverse=order.descending)
+    key = order_by.lstrip("-")
+    if rows and key in rows[0] and all(isinstance(row[key], str | int | float | type(None)) for row in rows):
+        rows = postgres_sorted(rows, lambda row: row[key], descending=order_by.startswith("-"))
     return jsonify({"task_instances_history": rows[page.offset : page.offset + page.limit], "total_entries": len(rows)})
 
 

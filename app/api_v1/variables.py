@@ -24,7 +24,7 @@ def get_variables():
     query = Query([*PAGING, "order_by"])
     bridge = current_bridge()
     page = query.page()
-    found = bridge.variables.list_variables(variable_order(query.text("order_by") or "id"), page)
+    found = bridge.variables.list_variables(variable_order(query.text("order_by", "id")), page)
     return jsonify({"variables": [_variable(each) for each in found.variables], "total_entries": found.total})
 
 

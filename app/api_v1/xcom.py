@@ -17,7 +17,7 @@ from app.api_v1.params import PAGING, Query
 from app.api_v1.task_instances import INSTANCE, ONE_RUN_CALLS
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
-from app.errors import BadRequest, NotFound
+from app.errors import NotFound
 
 blueprint = Blueprint("xcom", __name__)
 
@@ -25,7 +25,7 @@ ANY = "~"
 
 
 @blueprint.get(INSTANCE + "/xcomEntries")
-@prefect_calls(*ONE_RUN_CALLS, "POST /artifacts/filter")
+@prefect_calls(*ONE_RUN_CALLS, "POST /artifacts/filter", "POST /deployments/filter", "POST /flows/filter")
 def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str):
     query = Query([*PAGING, "map_index", "xcom_key"])
     page = query.page()
@@ -49,6 +49,8 @@ def get_xcom_entry(dag_id: str, dag_run_id: str, task_id: str, xcom_key: str):
     query = Query(["map_index", "deserialize", "stringify"])
     query.boolean("deserialize")
     stringify = query.boolean("stringify")
+    if ANY in (dag_id, dag_run_id, task_id):  # Airflow reads `~` literally here: no such DAG, run or task
+        raise NotFound("XCom entry not found", title="XCom entry not found")
     for entry in _entries(dag_id, dag_run_id, task_id, query.integer("map_index"), xcom_key):
         if entry.key == xcom_key:
             return jsonify(serialize.xcom(entry, stringify=stringify is not False))
@@ -56,9 +58,17 @@ def get_xcom_entry(dag_id: str, dag_run_id: str, task_id: str, xcom_key: str):
 
 
 def _entries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, key: str | None):
-    if ANY in (dag_id, dag_run_id):
-        raise BadRequest("XCom entries are read one DAG run at a time: name the DAG and the DAG run")
+    """The entries Airflow lists; `~` stands for any DAG, DAG run or task, as in Airflow."""
     service = current_bridge().task_instances
+    if ANY in (dag_id, dag_run_id):
+        found = service.xcoms_across(
+            None if dag_id == ANY else [dag_id], None if dag_run_id == ANY else [dag_run_id], key
+        )
+        return [
+            each
+            for each in found
+            if (task_id == ANY or each.task_id == task_id) and (map_index is None or each.map_index == map_index)
+        ]
     run = service.run_tasks(dag_id, dag_run_id)
     instances = [
         each

@@ -145,6 +145,7 @@ class BlockSchema(PrefectModel):
 class BlockDocument(PrefectModel):
     id: UUID
     name: str | None = None
+    created: datetime | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     block_type_id: UUID
     block_schema_id: UUID

@@ -14,7 +14,7 @@ from app.errors import Conflict, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import BlockDocument
 from app.services.blocks import BlockTypes
-from app.services.pages import fetching, read_window
+from app.services.pages import fetching, read_bounded, read_window
 from app.translate.airflow import Connection
 from app.translate.connections import (
     BLOCK_SCHEMA_FIELDS,
@@ -22,6 +22,8 @@ from app.translate.connections import (
     block_document_to_connection,
     check_connection_id,
     connection_data,
+    connection_sort,
+    sort_connections,
 )
 from app.translate.paging import Page
 from app.translate.prefect_names import BLOCK_DOCUMENT_NAMES
@@ -44,7 +46,19 @@ class ConnectionService:
         self.client = client
         self.block_types = block_types
 
-    def list_connections(self, sort: str, page: Page) -> ConnectionPage:
+    def list_connections(self, order_by: str | None, page: Page) -> ConnectionPage:
+        """A page in Prefect's name order (count and rows: two calls); other orders sorted here.
+
+        Prefect sorts block documents by name only: for the other orders the
+        bridge reads every connection (one call per 200, at most SCAN_LIMIT).
+        """
+        sort = connection_sort(order_by)
+        if sort is None:
+            body = {**OF_THIS_TYPE, "sort": "NAME_ASC", "include_secrets": False}
+            rows = read_bounded(fetching(self.client.filter_block_documents, body), "connections")
+            pairs = [(row.created, block_document_to_connection(row)) for row in rows]
+            ordered = sort_connections(pairs, order_by or "")
+            return ConnectionPage(ordered[page.offset : page.offset + page.limit], len(ordered))
         total = self.client.count_block_documents(OF_THIS_TYPE)
 
         body = {**OF_THIS_TYPE, "sort": sort, "include_secrets": False}

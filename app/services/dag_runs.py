@@ -1,9 +1,11 @@
 """DAG runs: listing, reading, triggering and changing flow runs as Airflow asks.
 
-Upstream cost, whatever the page size: a page of runs of one DAG is one
-Prefect call (`/flow_runs/paginate` answers rows and total together); a
-page across DAGs adds the dag_ids of deployments not seen before (one batch
-call); reading one run is one call.
+Upstream cost: a page of runs of one DAG in an order Prefect has is one
+Prefect call (`/flow_runs/paginate` answers rows and total together); an
+order of several stretches adds a count per stretch (`list_runs`); a page
+across DAGs adds the dag_ids of deployments not seen before (one batch
+call); `updated_at_*` and orders Prefect has not read every selected run
+(one call per 200, at most SCAN_LIMIT runs); reading one run is one call.
 """
 
 from __future__ import annotations
@@ -20,10 +22,21 @@ from app.errors import BadRequest, Conflict, NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Deployment, FlowRun
 from app.services.catalog import DagCatalog, names_filter
-from app.services.pages import fetching, read_window
+from app.services.pages import fetching, read_bounded, read_window
 from app.translate import run_ids
 from app.translate.airflow import DagRun
-from app.translate.dag_runs import NOTE_LABEL, RunQuery, flow_run_filter, flow_run_to_dag_run, run_sort, visible
+from app.translate.dag_runs import (
+    NOTE_LABEL,
+    DateRange,
+    RunQuery,
+    Segment,
+    flow_run_filter,
+    flow_run_to_dag_run,
+    run_order_segments,
+    segment_criteria,
+    sort_runs,
+    visible,
+)
 from app.translate.dates import format_datetime
 from app.translate.paging import Page, covering_page
 from app.translate.states import FINISHED_PREFECT_TYPES, StateTable
@@ -65,20 +78,77 @@ class DagRunService:
     def list_runs(
         self, dag_ids: Sequence[str] | None, query: RunQuery, page: Page, *, now: datetime | None = None
     ) -> RunPage:
-        """Runs of the DAGs `dag_ids` (None: every DAG), filtered, sorted and paged by Prefect."""
+        """Runs of the DAGs `dag_ids` (None: every DAG), filtered, sorted and paged as Airflow does.
+
+        Prefect filters, sorts and pages when it can: one stretch (a single
+        sort) costs one call; an order made of stretches (`start_date`,
+        `end_date`: with and without the date; `state`: one per state) costs
+        one count per stretch and one read per stretch the page touches.
+        Otherwise (`updated_at_*`, or an order Prefect has not) the bridge
+        reads every run Prefect selects, one call per 200, at most
+        SCAN_LIMIT runs (a 400 beyond), and filters, sorts and pages them.
+        """
         now = now or datetime.now(UTC)
         scope = self.scope(dag_ids)
         if scope is None:
             return RunPage([], 0)
         filters, criteria = scope
         single_dag = dag_ids is not None and len(set(dag_ids)) == 1
-        body = {
-            **filters,
-            "flow_runs": visible({**flow_run_filter(query, self.states), **criteria}, now=now),
-            "sort": run_sort(query.order_by, single_dag=single_dag),
-        }
-        rows, total = self._page(body, page)
+        criteria = visible({**flow_run_filter(query, self.states), **criteria}, now=now)
+        segments = run_order_segments(query.order_by, single_dag=single_dag, states=self.states)
+        if segments is None or query.updated_at != DateRange():
+            return self._sorted_here(filters, criteria, query, page, dag_ids)
+        if len(segments) == 1 and not segments[0].reverse:
+            rows, total = self._page({**filters, "flow_runs": criteria, "sort": segments[0].sort}, page)
+        else:
+            rows, total = self._read_segments(filters, criteria, segments, page)
         return RunPage(self._as_dag_runs(rows, dag_ids), total)
+
+    def _read_segments(
+        self, filters: dict[str, Any], criteria: dict[str, Any], segments: list[Segment], page: Page
+    ) -> tuple[list[FlowRun], int]:
+        """A page of the concatenation of `segments`: one count each, then reads of the stretches on the page."""
+        bodies = []
+        for segment in segments:
+            narrowed = segment_criteria(criteria, segment)
+            if narrowed is not None:
+                body = {**filters, "flow_runs": narrowed}
+                bodies.append((segment, body, self.client.count_flow_runs(body)))
+        rows: list[FlowRun] = []
+        skip = page.offset
+        for segment, body, count in bodies:
+            wanted = page.limit - len(rows)
+            if wanted <= 0:
+                break
+            if skip >= count:
+                skip -= count
+                continue
+            size = min(wanted, count - skip)
+            start = count - skip - size if segment.reverse else skip
+            window = read_window(
+                fetching(self.client.filter_flow_runs, {**body, "sort": segment.sort}), Page(start, size)
+            )
+            rows.extend(reversed(window) if segment.reverse else window)
+            skip = 0
+        return rows, sum(count for _, _, count in bodies)
+
+    def _sorted_here(
+        self,
+        filters: dict[str, Any],
+        criteria: dict[str, Any],
+        query: RunQuery,
+        page: Page,
+        dag_ids: Sequence[str] | None,
+    ) -> RunPage:
+        body = {**filters, "flow_runs": criteria, "sort": "EXPECTED_START_TIME_ASC"}
+        rows = read_bounded(
+            fetching(self.client.filter_flow_runs, body),
+            "DAG runs",
+            "dag_id, state, execution_date_*, start_date_* or end_date_*",
+        )
+        runs = [run for run in self._as_dag_runs(rows, dag_ids) if query.matches_in_bridge(run)]
+        ordered = sort_runs(runs, query.order_by)
+        return RunPage(ordered[page.offset : page.offset + page.limit], len(ordered))
 
     def get_run(self, dag_id: str, dag_run_id: str) -> DagRun:
         return flow_run_to_dag_run(self.find_flow_run(dag_id, dag_run_id), dag_id, self.states)

@@ -34,13 +34,15 @@ class EventLogService:
         self.catalog = catalog
 
     def list_entries(self, query: EventLogQuery, page: Page, *, dag_id: str | None, run_id: str | None) -> EventLogPage:
-        event_logs.check_window(page)
         scoped = self._scoped(query, dag_id, run_id)
         if scoped is None:
             return EventLogPage([], 0)
         body = {"filter": event_logs.event_filter(scoped), "limit": event_logs.PREFECT_EVENT_PAGE}
         answer = self.client.filter_events(body)
         found, total = list(answer.events), answer.total
+        if page.offset >= total:  # past the end: an empty page, however far, as in Airflow
+            return EventLogPage([], total)
+        event_logs.check_window(page)
         while len(found) < page.offset + page.limit and answer.next_page:
             answer = self.client.next_events(answer.next_page)
             found.extend(answer.events)

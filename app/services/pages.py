@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from app.errors import BadRequest
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
 
 T = TypeVar("T")
@@ -38,5 +39,29 @@ def read_all(fetch: Callable[[int, int], list[T]]) -> list[T]:
     while True:
         batch = fetch(len(rows), PREFECT_MAX_PAGE_SIZE)
         rows.extend(batch)
+        if len(batch) < PREFECT_MAX_PAGE_SIZE:
+            return rows
+
+
+#: The most rows the bridge reads to filter or sort what Prefect cannot (50 calls of 200).
+SCAN_LIMIT = 10_000
+
+
+def read_bounded(fetch: Callable[[int, int], list[T]], what: str, narrow_with: str | None = None) -> list[T]:
+    """Everything `fetch` lists when it is at most SCAN_LIMIT rows; else a 400 naming the bound.
+
+    Used where Airflow's answer needs a filter or an order Prefect does not
+    have: the bridge reads the rows Prefect can select and finishes the job.
+    """
+    rows: list[T] = []
+    while True:
+        batch = fetch(len(rows), PREFECT_MAX_PAGE_SIZE)
+        rows.extend(batch)
+        if len(rows) > SCAN_LIMIT:
+            advice = f" Narrow the request with {narrow_with}." if narrow_with else ""
+            raise BadRequest(
+                f"More than {SCAN_LIMIT} {what} match: the bridge filters or sorts at most {SCAN_LIMIT} itself "
+                f"where Prefect cannot.{advice}"
+            )
         if len(batch) < PREFECT_MAX_PAGE_SIZE:
             return rows

@@ -8,7 +8,8 @@ log lines beyond the first 200):
 - a page across DAG runs: the page and its count (2), the flow runs on it
   (1), their other task runs for the map indexes (1), dag_ids of
   deployments not seen before (0-1), and the resolution of named DAG runs
-  (0-2);
+  (0-2); with task_ids, duration or updated_at, every selected task run
+  instead of the page and count (one call per 200, at most SCAN_LIMIT);
 - tries: the DAG run's task runs (2) and the state history (1); a log
   chunk adds one call; XComs add one call for the artifacts;
 - a clear dry run, dependencies and extra links: one DAG run's task
@@ -25,10 +26,10 @@ from uuid import UUID
 
 from app.errors import BadRequest, NotFound, UpstreamError
 from app.prefect import PrefectClient
-from app.prefect.models import FlowRun, LogEntry, TaskRun
+from app.prefect.models import Artifact, FlowRun, LogEntry, TaskRun
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
-from app.services.pages import fetching, read_all, read_window
+from app.services.pages import fetching, read_all, read_bounded, read_window
 from app.translate import run_ids, task_graphs, task_logs
 from app.translate.airflow import DagRun, Task, TaskDependency, TaskInstance, TaskTry, XComEntry
 from app.translate.dag_runs import flow_run_to_dag_run, visible
@@ -169,12 +170,12 @@ class TaskInstanceService:
         query: TaskInstanceQuery,
         page: Page,
     ) -> InstancePage:
-        """Task runs of many DAG runs, filtered, sorted (newest first) and paged by Prefect."""
-        if query.duration_gte is not None or query.duration_lte is not None or query.task_ids:
-            raise BadRequest(
-                "Prefect cannot filter task runs by duration or task_id across DAG runs; "
-                "list the task instances of one DAG run to filter by them"
-            )
+        """Task runs of many DAG runs, filtered, sorted (newest first) and paged by Prefect.
+
+        task_ids, duration and updated_at are filters Prefect has not: with
+        any of them the bridge reads every task run Prefect selects (one call
+        per 200, at most SCAN_LIMIT, a 400 beyond) and filters and pages them.
+        """
         criteria = task_run_filter(query, self.states)
         scope = self.dag_runs.scope(dag_ids)
         if criteria is None or scope is None:
@@ -193,21 +194,21 @@ class TaskInstanceService:
             "flow_runs": visible(flow_run_criteria, now=datetime.now(UTC)),
             "task_runs": criteria,
         }
-        sorted_body = {**body, "sort": "ID_DESC"}
-        rows = read_window(fetching(self.client.filter_task_runs, sorted_body), page)
-        total = self.client.count_task_runs(body)
+        fetch = fetching(self.client.filter_task_runs, {**body, "sort": "ID_DESC"})
+        if query.filters_in_bridge():
+            scanned = read_bounded(fetch, "task instances", "dag_ids, dag_run_ids, state or a date range")
+            matching = [row for row in scanned if query.matches_task_run(row)]
+            rows, total = matching[page.offset : page.offset + page.limit], len(matching)
+        else:
+            rows, total = read_window(fetch, page), self.client.count_task_runs(body)
         return InstancePage(self._instances_of_rows(rows), total)
 
     def _instances_of_rows(self, rows: list[TaskRun]) -> list[TaskInstance]:
         flow_run_ids = sorted({str(row.flow_run_id) for row in rows if row.flow_run_id})
         if not flow_run_ids:
             return []
-        flow_runs = {
-            run.id: run
-            for run in self.client.filter_flow_runs(
-                {"flow_runs": {"id": {"any_": flow_run_ids}}, "limit": len(flow_run_ids)}
-            )
-        }
+        by_id = {"flow_runs": {"id": {"any_": flow_run_ids}}}
+        flow_runs = {run.id: run for run in read_all(fetching(self.client.filter_flow_runs, by_id))}
         dag_ids = self.catalog.dag_ids(run.deployment_id for run in flow_runs.values() if run.deployment_id)
         indexes = map_indexes(self._task_runs_of(set(flow_runs)))
         instances = []
@@ -291,8 +292,15 @@ class TaskInstanceService:
         if key is not None and not _is_uuid(key):
             criteria["key"] = {"any_": [key]}
         body = {"artifacts": criteria, "sort": "CREATED_DESC"}
+        artifacts = self.client.filter_artifacts({**body, "limit": PREFECT_MAX_PAGE_SIZE})
+        return self._entries_of(instances, artifacts)
+
+    @staticmethod
+    def _entries_of(instances: Sequence[TaskInstance], artifacts: Sequence[Artifact]) -> list[XComEntry]:
+        """The artifacts published by the task runs of `instances`, as XCom entries in Airflow's order."""
+        by_task_run = {each.task_run_id: each for each in instances if each.task_run_id}
         entries = []
-        for artifact in self.client.filter_artifacts({**body, "limit": PREFECT_MAX_PAGE_SIZE}):
+        for artifact in artifacts:
             instance = by_task_run.get(artifact.task_run_id)
             if instance is None:
                 continue
@@ -308,7 +316,57 @@ class TaskInstanceService:
                     value=artifact.data,
                 )
             )
-        return entries
+        # Airflow's order (its index idx_xcom_task_instance + key); strings by code point.
+        return sorted(entries, key=lambda each: (each.dag_id, each.task_id, each.dag_run_id, each.map_index, each.key))
+
+    def xcoms_across(
+        self, dag_ids: Sequence[str] | None, dag_run_ids: Sequence[str] | None, key: str | None
+    ) -> list[XComEntry]:
+        """XCom entries across DAG runs (`~`), in Airflow's order (dag_id, task_id, run id, map_index, key).
+
+        Cost: the artifacts Prefect selects by DAG, DAG run and key (one call
+        per 200, at most SCAN_LIMIT), the flow runs they belong to and those
+        runs' task runs (for task_ids and map indexes; one call per 200 each),
+        and dag_ids of deployments not seen before (0-1).
+        """
+        scope = self.dag_runs.scope(dag_ids)
+        if scope is None:
+            return []
+        filters, flow_run_criteria = scope
+        if dag_run_ids:
+            resolved = self._resolve_dag_run_ids(dag_run_ids, filters, flow_run_criteria)
+            if not resolved:
+                return []
+            flow_run_criteria = {**flow_run_criteria, "id": {"any_": resolved}}
+        criteria: dict[str, Any] = {"key": {"any_": [key]}} if key is not None and not _is_uuid(key) else {}
+        body = {
+            **filters,
+            "flow_runs": visible(flow_run_criteria, now=datetime.now(UTC)),
+            "artifacts": criteria,
+            "sort": "ID_DESC",
+        }
+        artifacts = [
+            each
+            for each in read_bounded(
+                fetching(self.client.filter_artifacts, body), "XCom entries", "dag_id or dag_run_id"
+            )
+            if each.task_run_id is not None and each.flow_run_id is not None
+        ]
+        flow_run_ids = sorted({str(each.flow_run_id) for each in artifacts})
+        if not flow_run_ids:
+            return []
+        by_id = {"flow_runs": {"id": {"any_": flow_run_ids}}}
+        flow_runs = read_all(fetching(self.client.filter_flow_runs, by_id))
+        names = self.catalog.dag_ids(run.deployment_id for run in flow_runs if run.deployment_id)
+        instances = []
+        task_runs = self._task_runs_of({run.id for run in flow_runs})
+        for flow_run in flow_runs:
+            if flow_run.deployment_id not in names:
+                continue
+            dag_run = flow_run_to_dag_run(flow_run, names[flow_run.deployment_id], self.states)
+            own = [each for each in task_runs if each.flow_run_id == flow_run.id]
+            instances.extend(run_task_instances(dag_run, own, [], self.states))
+        return self._entries_of(instances, artifacts)
 
     # -- tasks --------------------------------------------------------------
 

@@ -48,6 +48,8 @@ class DagRun:
     external_trigger: bool
     conf: dict[str, Any]
     note: str | None
+    #: Not serialised by v1; what `updated_at_*` filter and `order_by=updated_at` sort by.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class TaskInstance:
     task_run_id: UUID | None = None
     flow_run_id: UUID | None = None
     note: str | None = None
+    #: Not serialised by v1; what `updated_at_*` filter by (None for a task that never ran).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,22 @@
   byte order of the ids except that capitals and punctuation sort before
   digits and lower case). Prefect sorts block documents by name only, so
   without order_by the list is in connection_id order (Airflow: creation
-  order), and `id`, `conn_type`, `description`, `host` and `port` are a 400.
+  order); `id` (creation order), `conn_type`, `description`, `host` and
+  `port` are sorted by the bridge from every connection, read whole (one
+  call per 200, at most SCAN_LIMIT).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from app.errors import BadRequest
 from app.prefect.models import BlockDocument
 from app.translate.airflow import Connection
-from app.translate.ordering import cannot_honour, parse_order_by
+from app.translate.ordering import parse_order_by, postgres_sorted
 from app.translate.prefect_names import BLOCK_DOCUMENT_NAMES
 
 FIELDS = ("conn_type", "description", "host", "schema", "login", "password", "port", "extra")
@@ -131,10 +134,21 @@ def _redact_all(item: Any) -> Any:
     return "***" if isinstance(item, str) else item
 
 
-def connection_sort(order_by: str | None) -> str:
+def connection_sort(order_by: str | None) -> str | None:
+    """Prefect's sort for the order; None when the bridge sorts (Prefect sorts block documents by name only)."""
     if order_by is None:
         return "NAME_ASC"
     order = parse_order_by(order_by, AIRFLOW_ORDER_KEYS)
     if order.key != "connection_id":
-        raise cannot_honour(order, "connections")
+        return None
     return "NAME_DESC" if order.descending else "NAME_ASC"
+
+
+def sort_connections(rows: list[tuple[datetime | None, Connection]], order_by: str) -> list[Connection]:
+    """(created, connection) pairs in Airflow's order, sorted by the bridge; `id` is creation order."""
+    order = parse_order_by(order_by, AIRFLOW_ORDER_KEYS)
+    if order.key == "id":
+        ordered = postgres_sorted(rows, lambda row: row[0], descending=order.descending)
+    else:
+        ordered = postgres_sorted(rows, lambda row: getattr(row[1], order.key), descending=order.descending)
+    return [connection for _, connection in ordered]

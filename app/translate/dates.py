@@ -31,7 +31,10 @@ def parse_body_datetime(name: str, value: object) -> datetime:
         raise BadRequest(f"{name}: Not a valid datetime.")
     if parsed.tzinfo is None:
         raise BadRequest(f"{name}: Naive datetime is disallowed")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
+        raise BadRequest(f"{name}: Not a valid datetime.") from None
 
 
 def format_datetime(value: datetime | None) -> str | None:

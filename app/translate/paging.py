@@ -25,12 +25,16 @@ def check_limit(limit: int | None, *, maximum: int, fallback: int) -> int:
     return min(limit, maximum)
 
 
+#: Beyond any number of rows: a larger offset reads as this one (Prefect's database would overflow on it).
+MAX_OFFSET = 2**53
+
+
 def check_offset(offset: int | None) -> int:
     if offset is None:
         return 0
     if offset < 0:
         raise BadRequest(f"{offset} is less than the minimum of 0 - 'offset'")
-    return offset
+    return min(offset, MAX_OFFSET)
 
 
 @dataclass(frozen=True)

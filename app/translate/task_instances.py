@@ -29,15 +29,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from app.errors import BadRequest
 from app.prefect.models import TaskRun
 from app.translate.airflow import DagRun, Task, TaskInstance
-from app.translate.dag_runs import DateRange
-from app.translate.states import TASK_INSTANCE_STATES, StateTable
+from app.translate.dag_runs import DateRange, within
+from app.translate.states import StateTable
 
 #: What every bridge task instance reports for Airflow's scheduling fields.
 DEFAULT_POOL = "default_pool"
@@ -103,6 +101,7 @@ def task_instance(run: TaskRun, dag_run: DagRun, map_index: int, states: StateTa
         queued_when=run.expected_start_time,
         task_run_id=run.id,
         flow_run_id=run.flow_run_id,
+        updated_at=run.updated,
     )
 
 
@@ -195,6 +194,7 @@ class TaskInstanceQuery:
     execution_date: DateRange = DateRange()
     start_date: DateRange = DateRange()
     end_date: DateRange = DateRange()
+    updated_at: DateRange = DateRange()
     duration_gte: float | None = None
     duration_lte: float | None = None
     states: tuple[str | None, ...] = ()
@@ -206,9 +206,10 @@ class TaskInstanceQuery:
     def matches(self, instance: TaskInstance) -> bool:
         """Whether a task instance of one DAG run passes every filter."""
         return (
-            _within(instance.execution_date, self.execution_date)
-            and _within(instance.start_date, self.start_date)
-            and _within(instance.end_date, self.end_date)
+            within(instance.execution_date, self.execution_date)
+            and within(instance.start_date, self.start_date)
+            and within(instance.end_date, self.end_date)
+            and within(instance.updated_at, self.updated_at)
             and _at_least(instance.duration, self.duration_gte)
             and _at_most(instance.duration, self.duration_lte)
             and (not self.states or instance.state in self.states)
@@ -216,6 +217,25 @@ class TaskInstanceQuery:
             and (not self.queues or DEFAULT_QUEUE in self.queues)
             and not self.executors  # every instance's executor is null, which no executor filter matches
             and (not self.task_ids or instance.task_id in self.task_ids)
+        )
+
+    def filters_in_bridge(self) -> bool:
+        """Whether a filter Prefect cannot apply across DAG runs is set: task_ids, duration, updated_at."""
+        return bool(
+            self.task_ids
+            or self.duration_gte is not None
+            or self.duration_lte is not None
+            or self.updated_at != DateRange()
+        )
+
+    def matches_task_run(self, run: TaskRun) -> bool:
+        """The filters Prefect cannot apply, applied to a task run it selected (across DAG runs)."""
+        duration = run.total_run_time if run.end_time else None
+        return (
+            (not self.task_ids or task_id_of(run) in self.task_ids)
+            and _at_least(duration, self.duration_gte)
+            and _at_most(duration, self.duration_lte)
+            and within(run.updated, self.updated_at)
         )
 
     def matches_nothing_in_prefect(self) -> bool:
@@ -227,22 +247,22 @@ class TaskInstanceQuery:
         )
 
 
-def check_task_states(values: Sequence[str]) -> tuple[str | None, ...]:
-    """Airflow's `state` filter values; `none` (and an empty value) select instances with no state."""
-    unknown = [value for value in values if value and value not in TASK_INSTANCE_STATES]
-    if unknown:
-        raise BadRequest(
-            f"Invalid state(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(TASK_INSTANCE_STATES)}"
-        )
-    return tuple(None if value in ("", "none") else value for value in values)
+def check_task_states(values: Sequence[str | None]) -> tuple[str | None, ...]:
+    """Airflow's `state` filter values; `none` (and an empty value) select instances with no state.
+
+    Unchecked, as in Airflow 2.10 (`_convert_ti_states`): a state no task
+    instance has matches nothing.
+    """
+    return tuple(None if value in (None, "", "none") else value for value in values)
 
 
 def task_run_filter(query: TaskInstanceQuery, states: StateTable) -> dict[str, Any] | None:
     """The `task_runs` part of a Prefect filter for a query across DAG runs; None when nothing can match.
 
     Across DAG runs only task runs are listed (tasks that never ran appear
-    in the listing of their own DAG run). Duration and task_id cannot be
-    matched by Prefect across runs and are refused (a 400) by the caller.
+    in the listing of their own DAG run). task_ids, duration and updated_at
+    cannot be matched by Prefect: the caller applies them
+    (`TaskInstanceQuery.matches_task_run`).
     """
     if query.matches_nothing_in_prefect():
         return None
@@ -261,14 +281,6 @@ def task_run_filter(query: TaskInstanceQuery, states: StateTable) -> dict[str, A
                 bounds["before_"] = dates.lte.isoformat()
             criteria[name] = bounds
     return criteria
-
-
-def _within(value: datetime | None, dates: DateRange) -> bool:
-    if dates.gte is None and dates.lte is None:
-        return True
-    if value is None:
-        return False
-    return (dates.gte is None or value >= dates.gte) and (dates.lte is None or value <= dates.lte)
 
 
 def _at_least(value: float | None, bound: float | None) -> bool:

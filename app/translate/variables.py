@@ -13,7 +13,8 @@
 - order_by: `key` is Prefect's name order (the byte order of the keys, except
   that capitals and punctuation other than `_` sort before digits and lower
   case); `id` is creation order (Prefect sorts newest first; ascending pages
-  are read from the end). Prefect cannot sort by `value`: a 400.
+  are read from the end). `value`: Prefect cannot sort by it, so the bridge
+  reads every variable (one call per 200, at most SCAN_LIMIT) and sorts them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from app.prefect.models import Variable as PrefectVariable
 from app.translate.airflow import Variable
-from app.translate.ordering import Order, cannot_honour, parse_order_by
+from app.translate.ordering import Order, parse_order_by, postgres_sorted
 from app.translate.paging import Page
 from app.translate.prefect_names import VARIABLE_NAMES
 
@@ -54,10 +55,13 @@ def tags_with_description(tags: list[str], description: str | None) -> list[str]
 
 
 def variable_order(order_by: str) -> Order:
-    order = parse_order_by(order_by, AIRFLOW_ORDER_KEYS)
-    if order.key == "value":
-        raise cannot_honour(order, "variables")
-    return order
+    """Airflow's order; `value` is sorted by the bridge (Prefect cannot sort variables by value)."""
+    return parse_order_by(order_by, AIRFLOW_ORDER_KEYS)
+
+
+def sort_by_value(variables: list[Variable], order: Order) -> list[Variable]:
+    """By the value's text, as Airflow without a Fernet key orders its `val` column (with one, it orders ciphertext)."""
+    return postgres_sorted(variables, lambda variable: variable.value, descending=order.descending)
 
 
 def variable_sort(order: Order) -> str:

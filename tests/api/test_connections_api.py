@@ -145,9 +145,11 @@ def test_list_pages_and_orders(api, make_connection, prefect_calls):
         assert page["total_entries"] == total
         walked += [each["connection_id"] for each in page["connections"]]
     assert walked == ids and len(prefect_calls.calls) == 2 * total
-    assert api.get("/connections?order_by=host").get_json()["detail"] == (
-        "Ordering by 'host' (ascending) cannot be honoured: Prefect cannot sort connections so"
-    )
+    by_port = [each["port"] for each in api.get("/connections?order_by=-port&limit=100").get_json()["connections"]]
+    assert by_port == [None] * by_port.count(None) + sorted((p for p in by_port if p is not None), reverse=True)
+    oldest_first = api.get("/connections?order_by=id&limit=100").get_json()["connections"]
+    ours = [each["connection_id"] for each in oldest_first if each["connection_id"].startswith(prefix)]
+    assert ours == [f"{prefix}_{n}" for n in range(3)]
     assert api.get("/connections?order_by=nope").status_code == 400
     assert api.get("/connections?limit=-1").status_code == 400
 

@@ -160,7 +160,7 @@ def test_filter_by_state(api):
     failed = api.get(f"/dags/{ETL}/dagRuns?state=failed&limit=100").get_json()
     assert run_id in {run["dag_run_id"] for run in failed["dag_runs"]}
     assert {run["state"] for run in failed["dag_runs"]} == {"failed"}
-    assert api.get(f"/dags/{ETL}/dagRuns?state=exploded").status_code == 400
+    assert api.get(f"/dags/{ETL}/dagRuns?state=exploded").get_json()["total_entries"] == 0  # unchecked, as in Airflow
 
 
 def test_all_dags_and_the_batch_form(api):
@@ -186,12 +186,12 @@ def test_unknown_dag_has_no_runs_as_in_airflow_2(api):
 @pytest.mark.parametrize(
     "query",
     [
-        "order_by=state",
         "order_by=nonsense",
+        "order_by=",
         "limit=-1",
         "offset=-2",
         "limit=ten",
-        "updated_at_gte=2024-01-01T00:00:00Z",
+        "updated_at_lte=",
         "start_date_gte=yesterday",
         "colour=blue",
     ],

@@ -158,6 +158,8 @@ def test_paging_and_order(api, make_variable, prefect_calls):
     assert newest_first == keys[::-1]
     by_key = [each["key"] for each in api.get("/variables?order_by=key&limit=100").get_json()["variables"]]
     assert by_key == sorted(by_key)
+    by_value = [each["value"] for each in api.get("/variables?order_by=-value&limit=100").get_json()["variables"]]
+    assert by_value == sorted(by_value, reverse=True)
     prefect_calls.reset()
     walked = []
     for offset in range(total):
@@ -172,7 +174,7 @@ def test_paging_and_order(api, make_variable, prefect_calls):
     ("query", "detail"),
     [
         ("order_by=nope", "Ordering with 'nope' is disallowed or the attribute does not exist on the model"),
-        ("order_by=-value", "Ordering by 'value' (descending) cannot be honoured: Prefect cannot sort variables so"),
+        ("order_by=", "Ordering with '' is disallowed or the attribute does not exist on the model"),
         ("limit=-1", "Page limit must be a positive integer"),
         ("offset=-1", "-1 is less than the minimum of 0 - 'offset'"),
         ("other=1", "Extra query parameter(s) other not in spec"),

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,6 +16,7 @@ from app.translate.connections import (
     connection_data,
     connection_sort,
     redacted_extra,
+    sort_connections,
 )
 
 
@@ -77,10 +79,28 @@ def test_order_by(order_by, sort):
     assert connection_sort(order_by) == sort
 
 
-@pytest.mark.parametrize("order_by", ["id", "-port", "host", "conn_type", "description", "nope"])
-def test_orders_prefect_cannot_give(order_by):
-    with pytest.raises(BadRequest):
+@pytest.mark.parametrize("order_by", ["id", "-port", "host", "conn_type", "description"])
+def test_orders_prefect_cannot_give_are_sorted_by_the_bridge(order_by):
+    assert connection_sort(order_by) is None
+
+
+@pytest.mark.parametrize("order_by", ["nope", "", "password"])
+def test_orders_airflow_does_not_allow_are_400(order_by):
+    with pytest.raises(BadRequest, match="disallowed"):
         connection_sort(order_by)
+
+
+def test_the_bridge_sorts_connections_with_nulls_as_postgresql():
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    rows = [
+        (late, Connection("b", "http", port=80)),
+        (early, Connection("a", "http")),
+        (None, Connection("c", "ftp", port=21)),
+    ]
+    assert [each.connection_id for each in sort_connections(rows, "port")] == ["c", "b", "a"]
+    assert [each.connection_id for each in sort_connections(rows, "-port")] == ["a", "b", "c"]
+    assert [each.connection_id for each in sort_connections(rows, "id")] == ["a", "b", "c"]
+    assert [each.connection_id for each in sort_connections(rows, "conn_type")] == ["c", "b", "a"]
 
 
 @pytest.mark.parametrize(

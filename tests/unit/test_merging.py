@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from app.translate.merging import dag_id_key, date_key, legacy_run_order, merge_window, run_order
+from app.errors import BadRequest
+from app.translate.merging import dag_id_key, legacy_run_order, merge_window, row_key, run_order
 from app.translate.paging import Page
 
 
@@ -38,11 +39,30 @@ def test_descending_order_and_ties_take_prefect_first():
     assert merged[0] is prefect[0]
 
 
-def test_runs_without_the_sorted_date_come_last():
+def test_runs_without_the_sorted_date_come_last_ascending_and_first_descending():
     prefect = [{"start_date": "2026-01-02T00:00:00+00:00"}, {"start_date": None}]
-    legacy = [{"start_date": "2026-01-01T00:00:00+00:00"}, {"start_date": None}]
-    merged = merge_window(prefect, legacy, date_key("start_date"), Page(0, 4))
+    legacy = [{"start_date": "2026-01-01T00:00:00Z"}, {"start_date": None}]
+    merged = merge_window(prefect, legacy, row_key("start_date"), Page(0, 4))
     assert [row["start_date"] for row in merged] == [legacy[0]["start_date"], prefect[0]["start_date"], None, None]
+    merged = merge_window(prefect[::-1], legacy[::-1], row_key("start_date"), Page(0, 4), descending=True)
+    assert [row["start_date"] for row in merged] == [None, None, prefect[0]["start_date"], legacy[0]["start_date"]]
+
+
+def test_runs_merge_by_state_and_run_id_as_text():
+    prefect, legacy = [{"state": "failed"}, {"state": "success"}], [{"state": "queued"}, {"state": "running"}]
+    merged = merge_window(prefect, legacy, row_key("state"), Page(0, 4))
+    assert [row["state"] for row in merged] == ["failed", "queued", "running", "success"]
+
+
+@pytest.mark.parametrize("order_by", ["updated_at", "-conf"])
+def test_orders_a_merge_cannot_compare_are_refused(order_by):
+    with pytest.raises(BadRequest, match="cannot merge"):
+        run_order(order_by)
+
+
+def test_an_unknown_run_order_is_airflows_400():
+    with pytest.raises(BadRequest, match="disallowed"):
+        run_order("nope")
 
 
 @pytest.mark.parametrize(
@@ -53,6 +73,8 @@ def test_runs_without_the_sorted_date_come_last():
         ("-id", "execution_date", True, "-execution_date"),
         ("-start_date", "start_date", True, "-start_date"),
         ("-end_date", "end_date", True, "-end_date"),
+        ("state", "state", False, "state"),
+        ("-dag_run_id", "dag_run_id", True, "-dag_run_id"),
     ],
 )
 def test_run_orders_map_onto_one_field_both_sides_sort_by(order_by, field, descending, legacy):

@@ -8,7 +8,18 @@ import pytest
 from app.errors import BadRequest
 from app.prefect.models import FlowRun
 from app.translate import run_ids
-from app.translate.dag_runs import DateRange, RunQuery, flow_run_filter, flow_run_to_dag_run, run_sort, visible
+from app.translate.airflow import DagRun
+from app.translate.dag_runs import (
+    DateRange,
+    RunQuery,
+    Segment,
+    flow_run_filter,
+    flow_run_to_dag_run,
+    run_order_segments,
+    segment_criteria,
+    sort_runs,
+    visible,
+)
 from app.translate.states import PREFECT_STATE_TYPES, load_state_table, parse_state_table
 
 STATES = load_state_table()
@@ -167,24 +178,131 @@ def test_runs_in_the_future_are_not_visible():
     assert visible(bounded, now=NOW) == bounded
 
 
+NOT_NULL, NULL = {"is_null_": False}, {"is_null_": True}
+
+
 @pytest.mark.parametrize(
-    ("order_by", "single_dag", "sort"),
+    ("order_by", "single_dag", "segments"),
     [
-        ("id", False, "EXPECTED_START_TIME_ASC"),
-        ("-id", False, "EXPECTED_START_TIME_DESC"),
-        ("execution_date", False, "EXPECTED_START_TIME_ASC"),
-        ("-execution_date", False, "EXPECTED_START_TIME_DESC"),
-        ("start_date", False, "START_TIME_ASC"),
-        ("-start_date", False, "START_TIME_DESC"),
-        ("-end_date", False, "END_TIME_DESC"),
-        ("dag_id", True, "EXPECTED_START_TIME_ASC"),
+        ("id", False, [({}, "EXPECTED_START_TIME_ASC", False)]),
+        ("-id", False, [({}, "EXPECTED_START_TIME_DESC", False)]),
+        ("--id", False, [({}, "EXPECTED_START_TIME_DESC", False)]),  # Airflow strips every leading '-'
+        ("execution_date", False, [({}, "EXPECTED_START_TIME_ASC", False)]),
+        ("-execution_date", False, [({}, "EXPECTED_START_TIME_DESC", False)]),
+        ("dag_id", True, [({}, "EXPECTED_START_TIME_ASC", False)]),
+        (
+            "end_date",
+            False,
+            [({"end_time": NOT_NULL}, "END_TIME_DESC", True), ({"end_time": NULL}, "EXPECTED_START_TIME_ASC", False)],
+        ),
+        (
+            "-end_date",
+            False,
+            [({"end_time": NULL}, "EXPECTED_START_TIME_DESC", False), ({"end_time": NOT_NULL}, "END_TIME_DESC", False)],
+        ),
     ],
 )
-def test_order_by_maps_to_prefect_sorts(order_by, single_dag, sort):
-    assert run_sort(order_by, single_dag=single_dag) == sort
+def test_order_by_reads_prefect_in_stretches(order_by, single_dag, segments):
+    found = run_order_segments(order_by, single_dag=single_dag, states=STATES)
+    assert [(each.criteria, each.sort, each.reverse) for each in found] == segments
 
 
-@pytest.mark.parametrize("order_by", ["end_date", "state", "-conf", "dag_id", "updated_at", "nonsense"])
-def test_order_by_prefect_cannot_honour_is_400(order_by):
-    with pytest.raises(BadRequest):
-        run_sort(order_by, single_dag=False)
+QUEUED = {"type": {"any_": ["SCHEDULED", "PENDING"]}}
+NOT_QUEUED = {"type": {"any_": ["RUNNING", "PAUSED", "CANCELLING", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"]}}
+
+
+@pytest.mark.parametrize("order_by", ["start_date", "-start_date"])
+def test_start_date_reads_started_runs_then_queued_and_unstarted_ones(order_by):
+    found = run_order_segments(order_by, single_dag=True, states=STATES)
+    direction = "DESC" if order_by.startswith("-") else "ASC"
+    expected = [
+        ({"start_time": NOT_NULL, "state": NOT_QUEUED}, f"START_TIME_{direction}", None),
+        ({"state": QUEUED}, f"EXPECTED_START_TIME_{direction}", "start_time"),
+        ({"start_time": NULL, "state": NOT_QUEUED}, f"EXPECTED_START_TIME_{direction}", "start_time"),
+    ]
+    if direction == "DESC":
+        expected = expected[1:] + expected[:1]
+    assert [(each.criteria, each.sort, each.null_of) for each in found] == expected
+    bounded = {"start_time": {"after_": "a", "is_null_": False}}
+    assert [segment_criteria(bounded, each) is None for each in found] == [each[2] is not None for each in expected]
+
+
+@pytest.mark.parametrize(("order_by", "names"), [("state", "FQRS"), ("-state", "SRQF")])
+def test_order_by_state_reads_one_stretch_per_state_in_name_order(order_by, names):
+    found = run_order_segments(order_by, single_dag=False, states=STATES)
+    first_types = [each.criteria["state"]["type"]["any_"][0] for each in found]
+    assert first_types == [{"F": "FAILED", "Q": "SCHEDULED", "R": "RUNNING", "S": "COMPLETED"}[n] for n in names]
+
+
+@pytest.mark.parametrize("order_by", ["dag_run_id", "-updated_at", "conf", "external_trigger", "dag_id"])
+def test_orders_prefect_has_not_are_sorted_by_the_bridge(order_by):
+    assert run_order_segments(order_by, single_dag=False, states=STATES) is None
+
+
+@pytest.mark.parametrize("order_by", ["", "-", "nonsense", "note"])
+def test_order_by_outside_airflows_list_is_400(order_by):
+    with pytest.raises(BadRequest, match="is disallowed"):
+        RunQuery(order_by=order_by)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "segment", "merged"),
+    [
+        ({}, Segment({"end_time": NULL}, "X"), {"end_time": NULL}),
+        ({"end_time": {"after_": "a", "is_null_": False}}, Segment({"end_time": NULL}, "X"), None),
+        (
+            {"end_time": {"after_": "a", "is_null_": False}},
+            Segment({"end_time": NOT_NULL}, "X"),
+            {"end_time": {"after_": "a", "is_null_": False}},
+        ),
+        ({"state": {"type": {"any_": ["FAILED"]}}}, Segment({"state": {"type": {"any_": ["COMPLETED"]}}}, "X"), None),
+        (
+            {"state": {"type": {"any_": ["FAILED", "CRASHED"]}}},
+            Segment({"state": {"type": {"any_": ["FAILED", "CRASHED", "CANCELLED"]}}}, "X"),
+            {"state": {"type": {"any_": ["FAILED", "CRASHED"]}}},
+        ),
+    ],
+)
+def test_a_stretch_narrows_the_query_or_cannot_meet_it(criteria, segment, merged):
+    assert segment_criteria(criteria, segment) == merged
+
+
+def _dag_run(name, **fields):
+    values = {
+        "dag_run_id": name,
+        "dag_id": "d",
+        "flow_run_id": UUID(int=0),
+        "logical_date": datetime(2026, 1, 1, tzinfo=UTC),
+        "start_date": None,
+        "end_date": None,
+        "run_type": "manual",
+        "state": "queued",
+        "external_trigger": True,
+        "conf": {},
+        "note": None,
+    }
+    return DagRun(**{**values, **fields})
+
+
+def test_the_bridge_sorts_nulls_as_postgresql_last_ascending_first_descending():
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    runs = [_dag_run("late", end_date=late), _dag_run("never"), _dag_run("early", end_date=early)]
+    assert [run.dag_run_id for run in sort_runs(runs, "end_date")] == ["early", "late", "never"]
+    assert [run.dag_run_id for run in sort_runs(runs, "-end_date")] == ["never", "late", "early"]
+    assert [run.dag_run_id for run in sort_runs(runs, "-dag_run_id")] == ["never", "late", "early"]
+    flags = [_dag_run("m"), _dag_run("s", external_trigger=False)]
+    assert [run.dag_run_id for run in sort_runs(flags, "external_trigger")] == ["s", "m"]
+
+
+def test_conf_sorts_by_its_pickle_as_airflow_stores_it():
+    runs = [_dag_run("b", conf={"b": 1}), _dag_run("a", conf={"a": 1})]
+    assert [run.dag_run_id for run in sort_runs(runs, "conf")] == ["a", "b"]
+
+
+def test_updated_at_bounds_are_applied_by_the_bridge():
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    query = RunQuery(updated_at=DateRange(gte=moment))
+    assert query.matches_in_bridge(_dag_run("x", updated_at=moment))
+    assert not query.matches_in_bridge(_dag_run("x", updated_at=moment.replace(year=2025)))
+    assert not query.matches_in_bridge(_dag_run("x"))
+    assert RunQuery().matches_in_bridge(_dag_run("x"))

@@ -12,6 +12,7 @@ from app.translate.variables import (
     airflow_value,
     from_the_end,
     prefect_variable_to_variable,
+    sort_by_value,
     tags_with_description,
     variable_order,
     variable_sort,
@@ -48,10 +49,16 @@ def test_order_by(order_by, sort):
     assert variable_sort(variable_order(order_by)) == sort
 
 
-@pytest.mark.parametrize("order_by", ["value", "-value", "nope", "val"])
-def test_orders_prefect_cannot_give_are_400(order_by):
+@pytest.mark.parametrize("order_by", ["nope", "val", ""])
+def test_orders_airflow_does_not_allow_are_400(order_by):
     with pytest.raises(BadRequest):
         variable_order(order_by)
+
+
+def test_values_are_sorted_by_the_bridge():
+    found = [Variable("a", "2", None), Variable("b", "10", None), Variable("c", "1", None)]
+    assert [each.key for each in sort_by_value(found, variable_order("value"))] == ["c", "b", "a"]  # text order
+    assert [each.key for each in sort_by_value(found, variable_order("-value"))] == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from app.prefect.models import (
     Artifact,
+    ArtifactCollection,
     BlockDocument,
     BlockSchema,
     BlockType,
@@ -198,6 +199,14 @@ class PrefectClient:
 
     def filter_artifacts(self, body: Mapping[str, Any]) -> list[Artifact]:
         return _parse_list(Artifact, self._request("POST", "artifacts/filter", json=body))
+
+    def filter_latest_artifacts(self, body: Mapping[str, Any]) -> list[ArtifactCollection]:
+        """The latest artifact of each key the filter selects."""
+        return _parse_list(ArtifactCollection, self._request("POST", "artifacts/latest/filter", json=body))
+
+    def create_artifact(self, body: Mapping[str, Any]) -> Artifact:
+        """A new artifact (a new version of its key); repeated only when Prefect never took it."""
+        return _parse(Artifact, self._request("POST", "artifacts/", json=body, retry=Retry.REFUSED))
 
     # -- variables ------------------------------------------------------------
 

@@ -34,6 +34,13 @@ ENVIRONMENT = {
     "BRIDGE_TEST_CONNECTION": "test_connection",
     "BRIDGE_TEST_CONNECTION_TIMEOUT": "test_connection_timeout",
     "BRIDGE_EXPOSE_CONFIG": "expose_config",
+    "BRIDGE_LEGACY_AIRFLOW_URL": "legacy_airflow_url",
+    "BRIDGE_LEGACY_AIRFLOW_USERNAME": "legacy_airflow_username",
+    "BRIDGE_LEGACY_AIRFLOW_PASSWORD": "legacy_airflow_password",
+    "BRIDGE_LEGACY_AIRFLOW_TIMEOUT": "legacy_airflow_timeout",
+    "BRIDGE_LEGACY_AIRFLOW_CONNECT_TIMEOUT": "legacy_airflow_connect_timeout",
+    "BRIDGE_ROUTES_FILE": "routes_file",
+    "BRIDGE_ROUTES_CHECK_SECONDS": "routes_check_seconds",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -62,6 +69,14 @@ class Settings(BaseModel):
     test_connection: Literal["Disabled", "Enabled"] = "Disabled"
     test_connection_timeout: Seconds = 3.0
     expose_config: bool = False
+    # The legacy Airflow of a gradual migration (README "Gradual migration"); none: Prefect only.
+    legacy_airflow_url: str | None = None
+    legacy_airflow_username: str = "admin"
+    legacy_airflow_password: SecretStr | None = None
+    legacy_airflow_timeout: Seconds = 10.0
+    legacy_airflow_connect_timeout: Seconds = 3.0
+    routes_file: Path | None = None
+    routes_check_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
 
     @field_validator("prefect_api_url")
     @classmethod
@@ -70,13 +85,20 @@ class Settings(BaseModel):
             raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:4200/api")
         return value.rstrip("/")
 
+    @field_validator("legacy_airflow_url")
+    @classmethod
+    def _legacy_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL of the Airflow webserver, e.g. http://airflow:8080")
+        return value.rstrip("/") if value else value
+
     @field_validator("test_connection", mode="before")
     @classmethod
     def _airflow_switch(cls, value: object) -> object:
         # Airflow's [core] test_connection is case-insensitive: "enabled" is "Enabled".
         return value.strip().capitalize() if isinstance(value, str) else value
 
-    @field_validator("mapping_file")
+    @field_validator("mapping_file", "routes_file")
     @classmethod
     def _readable(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -89,6 +111,8 @@ class Settings(BaseModel):
             raise ValueError("BRIDGE_FALLBACK_PAGE_LIMIT may not exceed BRIDGE_MAXIMUM_PAGE_LIMIT")
         if self.auth_enabled and not self.admin_password:
             raise ValueError("BRIDGE_ADMIN_PASSWORD is required while BRIDGE_AUTH is on")
+        if self.routes_file is not None and not self.legacy_airflow_url:
+            raise ValueError("BRIDGE_ROUTES_FILE needs BRIDGE_LEGACY_AIRFLOW_URL: routes choose between two systems")
         return self
 
     @classmethod

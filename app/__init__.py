@@ -22,12 +22,14 @@ def create_app(settings=None, *, prefect_transport=None) -> Flask:
     from app.api_v1.problems import problem, render
     from app.bridge import EXTENSION, Bridge
     from app.errors import BridgeError
+    from app.migration import page as migration_page
     from app.settings import Settings
 
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
     app.extensions[EXTENSION] = Bridge.build(settings or Settings.from_env(), transport=prefect_transport)
     api_v1.register(app)
+    migration_page.register(app)
 
     @app.errorhandler(BridgeError)
     def bridge_error(error: BridgeError):

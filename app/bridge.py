@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import httpx
 from flask import current_app
 
+from app.legacy import legacy_client_from_settings
+from app.migration.findings import FindingStore
+from app.migration.service import MigrationService
 from app.prefect import PrefectClient
 from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
@@ -39,6 +42,7 @@ class Bridge:
     pools: PoolService
     dag_stats: DagStatsService
     event_logs: EventLogService
+    migration: MigrationService
 
     @classmethod
     def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
@@ -55,19 +59,30 @@ class Bridge:
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
+        dags = DagService(prefect, catalog)
+        task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
+        migration = MigrationService(
+            dags=dags,
+            dag_runs=dag_runs,
+            task_instances=task_instances,
+            findings=FindingStore(prefect),
+            legacy=legacy_client_from_settings(settings),
+            route_of=lambda dag_id: None,
+        )
         return cls(
             settings=settings,
             prefect=prefect,
             catalog=catalog,
-            dags=DagService(prefect, catalog),
+            dags=dags,
             dag_runs=dag_runs,
             states=states,
-            task_instances=TaskInstanceService(prefect, catalog, dag_runs, states),
+            task_instances=task_instances,
             variables=VariableService(prefect),
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
             dag_stats=DagStatsService(prefect, catalog, states),
             event_logs=EventLogService(prefect, catalog),
+            migration=migration,
         )
 
 

@@ -2,6 +2,7 @@
 
 airflow-prefect-bridge embedded   # try it: local Prefect server, demo flows, bridge
 airflow-prefect-bridge serve      # production: the bridge alone, configured by the environment
+airflow-prefect-bridge compare    # the legacy Airflow's runs side by side with Prefect's (README "compare")
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from app.embedded import gunicorn_command, run_embedded
+from app.migration.command import add_parser as add_compare_parser
+from app.migration.command import run_compare
 from app.settings import Settings, SettingsError
 
 
@@ -34,10 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Validate the configuration (PREFECT_API_URL, BRIDGE_*), then replace this "
         "process with gunicorn serving the bridge.",
     )
+    add_compare_parser(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "embedded":
         return run_embedded()
+    if arguments.command == "compare":
+        return run_compare(arguments)
     return serve()
 
 

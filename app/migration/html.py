@@ -42,6 +42,8 @@ code {{ font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }}
 .legend i {{ display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; }}
 .progress {{ height: 14px; background: #e6e9ef; border-radius: 7px; overflow: hidden; margin: 8px 0 4px; }}
 .progress > div {{ height: 100%; background: {PREFECT_COLOUR}; }}
+.warning {{ background: #fdecea; border: 1px solid #f5c2bd; color: {BAD_COLOUR}; border-radius: 6px;
+  padding: 8px 12px; }}
 svg text {{ font: 11px system-ui, sans-serif; fill: #5b6478; }}
 """
 

@@ -75,6 +75,7 @@ class DagStatus:
 class MigrationStatus:
     dags: tuple[DagStatus, ...]
     generated_at: datetime
+    airflow_error: str | None = None  # the legacy Airflow could not be read: its columns are empty
 
     @property
     def migrated(self) -> int:
@@ -94,6 +95,7 @@ class MigrationStatus:
                 "by_route": self.by_route(),
             },
             "mismatches": sum(dag.mismatches or 0 for dag in self.dags),
+            "airflow_error": self.airflow_error,
             "dags": [dag.as_json() for dag in self.dags],
         }
 
@@ -122,6 +124,7 @@ def build_status(
     prefect_runs: Iterable[LastRun],
     comparisons: Mapping[str, StoredComparison],
     generated_at: datetime,
+    airflow_error: str | None = None,
 ) -> MigrationStatus:
     """Every DAG that either side knows or the mapping names, in dag_id order."""
     in_airflow, in_prefect = set(airflow_dags), set(prefect_dags)
@@ -138,4 +141,4 @@ def build_status(
         )
         for dag_id in sorted(in_airflow | in_prefect | set(routes))
     )
-    return MigrationStatus(dags, generated_at)
+    return MigrationStatus(dags, generated_at, airflow_error)

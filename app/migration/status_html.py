@@ -24,6 +24,7 @@ def status_html(status: MigrationStatus) -> str:
         "<h1>Migration to Prefect</h1>",
         f'<p class="sub">{status.migrated} of {total} DAGs migrated ({percent:.0f}%) &middot; '
         f"{mismatched} DAG(s) with mismatches &middot; as of {escape(format_datetime(status.generated_at))}</p>",
+        *([f'<p class="warning">{escape(status.airflow_error)}</p>'] if status.airflow_error else []),
         '<section class="card" id="progress"><h2>Progress</h2>',
         f'<div class="progress" role="progressbar" aria-valuenow="{percent:.0f}" aria-valuemin="0" '
         f'aria-valuemax="100"><div style="width:{percent:.1f}%"></div></div>',

@@ -8,6 +8,7 @@ closed network. Every value from either system goes through `escape`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from html import escape as _escape
 
 AIRFLOW_COLOUR = "#017cee"  # Airflow's blue
@@ -41,11 +42,21 @@ code {{ font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }}
 .legend span {{ display: inline-block; margin-right: 14px; font-size: 13px; color: #5b6478; }}
 .legend i {{ display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; }}
 .progress {{ height: 14px; background: #e6e9ef; border-radius: 7px; overflow: hidden; margin: 8px 0 4px; }}
-.progress > div {{ height: 100%; background: {PREFECT_COLOUR}; }}
+.progress > div {{ height: 100%; background: {GOOD_COLOUR}; }}
+.big {{ font-size: 28px; font-weight: 700; margin: 0; }}
+h3 {{ font-size: 14px; color: #5b6478; margin: 16px 0 6px; font-weight: 600; }}
 .warning {{ background: #fdecea; border: 1px solid #f5c2bd; color: {BAD_COLOUR}; border-radius: 6px;
   padding: 8px 12px; }}
 svg text {{ font: 11px system-ui, sans-serif; fill: #5b6478; }}
 """
+
+
+def moment(value: datetime | str | None) -> str:
+    """A date for people: `2025-01-31 06:00 UTC` (the JSON keeps full ISO 8601)."""
+    if value is None:
+        return ""
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def escape(value: object) -> str:

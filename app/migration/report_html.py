@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from app.migration.comparison import Comparison, DagComparison, Pair
-from app.migration.html import AIRFLOW_COLOUR, BAD_COLOUR, PREFECT_COLOUR, badge, escape, html_table, page
+from app.migration.html import AIRFLOW_COLOUR, BAD_COLOUR, PREFECT_COLOUR, badge, escape, html_table, moment, page
 from app.migration.report import run_counts
-from app.translate.dates import format_datetime
 
 #: The chart shows at most this many pairs (the latest), so bars stay readable.
 CHART_PAIRS = 60
-_HEIGHT, _TOP, _BOTTOM, _LEFT, _SLOT = 220, 16, 34, 56, 24
+_HEIGHT, _TOP, _BOTTOM, _LEFT = 220, 16, 34, 56
+#: Width of one pair's slot: wide for a few runs, at least 24 px for many.
+_PLOT_WIDTH, _MIN_SLOT, _MAX_SLOT = 720, 24, 60
 
 
 def as_html(comparison: Comparison) -> str:
-    since, until = format_datetime(comparison.since), format_datetime(comparison.until)
+    since, until = moment(comparison.since), moment(comparison.until)
     disagreeing = sum(1 for dag in comparison.dags if not dag.agrees)
     verdict = badge("agree", "ok") if comparison.agrees else badge(f"{disagreeing} DAG(s) disagree", "bad")
     summary = html_table(
@@ -64,7 +65,7 @@ def dag_section(dag: DagComparison) -> str:
         (
             [
                 f"<code>{escape(finding.dag_run_id)}</code>",
-                escape(format_datetime(finding.logical_date) or ""),
+                escape(moment(finding.logical_date)),
                 badge(finding.kind, "bad"),
                 escape(finding.task or ""),
                 escape(finding.airflow or "-"),
@@ -92,7 +93,8 @@ def duration_chart(dag: DagComparison) -> str:
     longest = max((run.duration or 0.0 for pair in pairs for run in (pair.airflow, pair.prefect) if run), default=0.0)
     scale = longest or 1.0
     plot = _HEIGHT - _TOP - _BOTTOM
-    width = _LEFT + _SLOT * max(len(pairs), 1) + 10
+    slot = min(_MAX_SLOT, max(_MIN_SLOT, _PLOT_WIDTH / max(len(pairs), 1)))
+    width = round(_LEFT + slot * max(len(pairs), 1) + 10)
     parts = [
         f'<svg class="chart" role="img" aria-label="run durations of {escape(dag.dag_id)}" '
         f'viewBox="0 0 {width} {_HEIGHT}" width="{width}" height="{_HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
@@ -103,10 +105,15 @@ def duration_chart(dag: DagComparison) -> str:
         parts.append(f'<line x1="{_LEFT}" x2="{width - 6}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e1e4ea"/>')
         parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{longest * fraction:.0f}s</text>')
     for index, pair in enumerate(pairs):
-        x = _LEFT + _SLOT * index + 3
+        x = _LEFT + slot * index + (slot - 17) / 2
         parts += _bars(pair, x, plot, scale)
         if pair.dag_run_id in flagged:
-            parts.append(f'<circle class="flag" cx="{x + 9}" cy="{_HEIGHT - _BOTTOM + 10}" r="4" fill="{BAD_COLOUR}"/>')
+            centre = f'cx="{x + 8.5:.1f}" cy="{_HEIGHT - _BOTTOM + 10}"'
+            parts.append(f'<circle class="flag" {centre} r="4" fill="{BAD_COLOUR}"/>')
+    if pairs:
+        parts.append(_axis_label(_LEFT, "start", pairs[0]))
+    if len(pairs) > 1:
+        parts.append(_axis_label(width - 8, "end", pairs[-1]))
     parts.append("</svg>")
     legend = (
         f'<p class="legend"><span><i style="background:{AIRFLOW_COLOUR}"></i>Airflow</span>'
@@ -114,6 +121,10 @@ def duration_chart(dag: DagComparison) -> str:
         f'<span><i style="background:{BAD_COLOUR};border-radius:5px"></i>pair with a finding</span></p>'
     )
     return legend + '<div style="overflow-x:auto">' + "".join(parts) + "</div>"
+
+
+def _axis_label(x: float, anchor: str, pair: Pair) -> str:
+    return f'<text x="{x:.1f}" y="{_HEIGHT - 4}" text-anchor="{anchor}">{escape(moment(pair.logical_date))}</text>'
 
 
 def _bars(pair: Pair, x: float, plot: float, scale: float) -> list[str]:
@@ -126,7 +137,7 @@ def _bars(pair: Pair, x: float, plot: float, scale: float) -> list[str]:
         y = _TOP + plot - height
         label = f"{side} {run.dag_run_id}: {run.state}, {run.duration:.1f}s"
         bars.append(
-            f'<rect class="bar {side.lower()}" x="{x + offset}" y="{y:.1f}" width="8" height="{height:.1f}" '
+            f'<rect class="bar {side.lower()}" x="{x + offset:.1f}" y="{y:.1f}" width="8" height="{height:.1f}" '
             f'fill="{colour}"><title>{escape(label)}</title></rect>'
         )
     return bars

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from app.migration.html import AIRFLOW_COLOUR, PREFECT_COLOUR, badge, escape, html_table, page
+from app.migration.html import AIRFLOW_COLOUR, PREFECT_COLOUR, badge, escape, html_table, moment, page
 from app.migration.status import DagStatus, LastRun, MigrationStatus
-from app.translate.dates import format_datetime
 
 ROUTE_COLOURS = {"airflow": AIRFLOW_COLOUR, "shadow": "#8e44ad", "prefect": PREFECT_COLOUR}
 STATE_BADGES = {"success": "ok", "failed": "bad"}
@@ -23,11 +22,13 @@ def status_html(status: MigrationStatus) -> str:
     body = [
         "<h1>Migration to Prefect</h1>",
         f'<p class="sub">{status.migrated} of {total} DAGs migrated ({percent:.0f}%) &middot; '
-        f"{mismatched} DAG(s) with mismatches &middot; as of {escape(format_datetime(status.generated_at))}</p>",
+        f"{mismatched} DAG(s) with mismatches &middot; as of {escape(moment(status.generated_at))}</p>",
         *([f'<p class="warning">{escape(status.airflow_error)}</p>'] if status.airflow_error else []),
         '<section class="card" id="progress"><h2>Progress</h2>',
+        f'<p class="big">{status.migrated} / {total} <small class="sub">DAGs served from Prefect</small></p>',
         f'<div class="progress" role="progressbar" aria-valuenow="{percent:.0f}" aria-valuemin="0" '
         f'aria-valuemax="100"><div style="width:{percent:.1f}%"></div></div>',
+        "<h3>DAGs by route</h3>",
         route_chart(status),
         "</section>",
         f'<section class="card" id="dags"><h2>DAGs</h2>{table}</section>',
@@ -41,7 +42,7 @@ def route_chart(status: MigrationStatus) -> str:
     """One horizontal bar split by route (airflow, shadow, prefect), with its legend."""
     counts = status.by_route()
     total = sum(counts.values()) or 1
-    width, height = 600, 28
+    width, height = 600, 18
     parts = [
         f'<svg class="routes" role="img" aria-label="DAGs by route" viewBox="0 0 {width} {height}" '
         f'width="100%" height="{height}" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
@@ -69,7 +70,7 @@ def _row(dag: DagStatus) -> list[str]:
     if comparison is None:
         compared, mismatches = '<span class="sub">never</span>', "-"
     else:
-        compared = escape(comparison.compared_at or "")
+        compared = escape(moment(comparison.compared_at))
         count = len(comparison.findings)
         mismatches = badge(str(count), "bad" if count else "ok")
     return [
@@ -88,5 +89,5 @@ def _run(run: LastRun | None, present: bool) -> str:
     if run is None:
         return '<span class="sub">no recent run</span>'
     state = badge(run.state or "none", STATE_BADGES.get(run.state or "", "muted"))
-    when = escape(format_datetime(run.logical_date))
+    when = escape(moment(run.logical_date))
     return f"{state} <code>{escape(run.dag_run_id)}</code><br><small>{when}</small>"

@@ -73,17 +73,25 @@ def page(title: str, body: str) -> str:
     )
 
 
-def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, numeric: Iterable[int] = ()) -> str:
-    """A table of already-escaped cells; columns listed in `numeric` align right."""
+def html_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    numeric: Iterable[int] = (),
+    row_ids: Sequence[str] | None = None,
+) -> str:
+    """A table of already-escaped cells; columns listed in `numeric` align right; rows may carry ids."""
     right = set(numeric)
 
     def cell(tag: str, index: int, content: str) -> str:
         return f'<{tag} class="num">{content}</{tag}>' if index in right else f"<{tag}>{content}</{tag}>"
 
+    def row(number: int, cells: Sequence[str]) -> str:
+        opening = f'<tr id="{escape(row_ids[number])}">' if row_ids else "<tr>"
+        return opening + "".join(cell("td", index, content) for index, content in enumerate(cells)) + "</tr>"
+
     head = "".join(cell("th", index, escape(header)) for index, header in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(cell("td", index, content) for index, content in enumerate(row)) + "</tr>" for row in rows
-    )
+    body = "".join(row(number, cells) for number, cells in enumerate(rows))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

@@ -32,10 +32,32 @@ def status_html(status: MigrationStatus) -> str:
         route_chart(status),
         "</section>",
         f'<section class="card" id="dags"><h2>DAGs</h2>{table}</section>',
+        mismatch_section(status),
         '<p class="sub">JSON: <code>GET /migration.json</code>. Comparisons come from '
         "<code>airflow-prefect-bridge compare</code>, kept in Prefect as artifacts.</p>",
     ]
     return page("Migration status", "\n".join(body))
+
+
+def mismatch_section(status: MigrationStatus) -> str:
+    """Each disagreement of each DAG's latest comparison, one row each."""
+    rows, ids = [], []
+    for dag in status.dags:
+        for index, finding in enumerate(dag.comparison.findings if dag.comparison else []):
+            ids.append(f"finding-{dag.dag_id}-{index}")
+            rows.append(
+                [
+                    f"<code>{escape(dag.dag_id)}</code>",
+                    f"<code>{escape(finding.get('dag_run_id'))}</code>",
+                    badge(str(finding.get("kind")), "bad"),
+                    escape(finding.get("task") or ""),
+                    escape(finding.get("airflow") or "-"),
+                    escape(finding.get("prefect") or "-"),
+                ]
+            )
+    headers = ("DAG", "dag_run_id", "kind", "task", "Airflow", "Prefect")
+    content = html_table(headers, rows, row_ids=ids) if rows else "<p>None found.</p>"
+    return f'<section class="card" id="mismatches"><h2>Mismatches</h2>{content}</section>'
 
 
 def route_chart(status: MigrationStatus) -> str:

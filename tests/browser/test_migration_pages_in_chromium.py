@@ -6,6 +6,7 @@ and checks what a reader needs is on the page: the charts and the table rows.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,10 +16,10 @@ from selenium.webdriver.common.by import By
 from app.migration.comparison import Comparison, RunRecord, TaskRecord, compare_dag
 from app.migration.findings import FindingStore
 from app.migration.report_html import as_html
-from conftest import AUTH, HELLO
 from support.browser import ensure_chromium, start_chromium
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
+HELLO = "hello.hourly"  # a demo DAG (hello/hourly) that no other test compares
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +82,13 @@ def test_the_compare_report_renders_with_a_chart_per_dag(chromium, tmp_path):
     assert screenshot(chromium, tmp_path / "report.png") > 10_000
 
 
-def test_the_status_page_renders_behind_authentication(chromium, live_bridge, prefect_stack, prefect_client, tmp_path):
+def test_the_status_page_renders_behind_authentication(chromium, live_bridge, settings, prefect_client, tmp_path):
     broken = compare_dag(HELLO, runs([60]), runs([60], failed_at=0))
     FindingStore(prefect_client).save(broken, T0, T0 + timedelta(days=1), T0 + timedelta(days=1))
     page = live_bridge.url.removesuffix("/api/v1") + "/migration"
     chromium.execute_cdp_cmd("Network.enable", {})
-    chromium.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": AUTH})
+    credentials = base64.b64encode(f"admin:{settings.admin_password.get_secret_value()}".encode()).decode()
+    chromium.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {credentials}"}})
     try:
         chromium.get(page)
     finally:
@@ -101,4 +103,5 @@ def test_the_status_page_renders_behind_authentication(chromium, live_bridge, pr
     }
     assert {"example_etl", HELLO, "fanout.demo"} <= rows.keys()
     assert rows[HELLO].find_elements(By.TAG_NAME, "td")[5].text == "2"  # state and task_state
+    assert chromium.find_elements(By.CSS_SELECTOR, f'#mismatches tr[id^="finding-{HELLO}-"]')
     assert screenshot(chromium, tmp_path / "status.png") > 10_000

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import httpx
 from flask import current_app
 
-from app.legacy import legacy_client_from_settings
+from app.errors import NotFound
+from app.legacy import LegacyAirflowClient, legacy_client_from_settings
 from app.migration.findings import FindingStore
 from app.migration.service import MigrationService
 from app.prefect import PrefectClient
@@ -18,7 +19,10 @@ from app.services.dag_runs import DagRunService
 from app.services.dag_stats import DagStatsService
 from app.services.dags import DagService
 from app.services.event_logs import EventLogService
+from app.services.merged import MergedListings
 from app.services.pools import PoolService
+from app.services.routes import RouteService
+from app.services.shadow import ShadowRuns
 from app.services.task_instances import TaskInstanceService
 from app.services.variables import VariableService
 from app.settings import Settings
@@ -43,9 +47,20 @@ class Bridge:
     dag_stats: DagStatsService
     event_logs: EventLogService
     migration: MigrationService
+    #: Gradual migration: the legacy Airflow (None: Prefect serves every DAG) and the routes in force.
+    legacy: LegacyAirflowClient | None = None
+    routes: RouteService | None = None
+    merged: MergedListings | None = None
+    shadow: ShadowRuns | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> Bridge:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        legacy_transport: httpx.BaseTransport | None = None,
+    ) -> Bridge:
         """Validate the mapping and state table (failing at start) and wire the services."""
         prefect = PrefectClient(
             settings.prefect_api_url,
@@ -59,15 +74,17 @@ class Bridge:
         catalog = DagCatalog(prefect, load_mapping(settings.mapping_file))
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
+        legacy = legacy_client_from_settings(settings, transport=legacy_transport)
         dags = DagService(prefect, catalog)
+        routes = _routes(settings, catalog, legacy)
         task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
         migration = MigrationService(
             dags=dags,
             dag_runs=dag_runs,
             task_instances=task_instances,
             findings=FindingStore(prefect),
-            legacy=legacy_client_from_settings(settings),
-            route_of=lambda dag_id: None,
+            legacy=legacy,
+            routes=routes,
         )
         return cls(
             settings=settings,
@@ -82,8 +99,32 @@ class Bridge:
             pools=PoolService(prefect, block_types),
             dag_stats=DagStatsService(prefect, catalog, states),
             event_logs=EventLogService(prefect, catalog),
+            legacy=legacy,
+            routes=routes,
+            merged=MergedListings(catalog, dags, dag_runs, legacy, routes) if legacy else None,
+            shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
             migration=migration,
         )
+
+
+def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient | None) -> RouteService:
+    def prefect_has(dag_id: str) -> bool:
+        try:
+            catalog.deployment(dag_id)
+        except NotFound:
+            return False
+        return True
+
+    def airflow_has(dag_id: str) -> bool:
+        return legacy is not None and legacy.read_dag(dag_id) is not None
+
+    return RouteService(
+        settings.routes_file,
+        catalog.mapping,
+        check_seconds=settings.routes_check_seconds,
+        prefect_has=prefect_has,
+        airflow_has=airflow_has,
+    )
 
 
 def current_bridge() -> Bridge:

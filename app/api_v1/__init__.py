@@ -29,6 +29,7 @@ from app.api_v1 import (
 from app.api_v1.auth import require_basic_auth
 from app.api_v1.not_implemented import fallback_blueprint, served_operations
 from app.api_v1.operations import V1_OPERATIONS
+from app.api_v1.routing import route_request
 
 PREFIX = "/api/v1"
 PROTECTED = (
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
 
     protected = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     protected.before_request(require_basic_auth)
+    protected.before_request(route_request)  # gradual migration: legacy DAGs and merged listings
     for resource in PROTECTED:
         protected.register_blueprint(resource.blueprint)
 
@@ -68,4 +70,10 @@ def register(app: Flask) -> None:
     # Last, so it sees every real route: 501 for each listed operation none serves.
     served = served_operations(app, PREFIX)
     missing = [operation for operation in V1_OPERATIONS if operation not in served]
-    app.register_blueprint(fallback_blueprint(missing, require_basic_auth), url_prefix=PREFIX)
+    app.register_blueprint(fallback_blueprint(missing, _authenticated_then_routed), url_prefix=PREFIX)
+
+
+def _authenticated_then_routed():
+    # A legacy DAG's operation the bridge answers 501 for may be one its legacy Airflow serves.
+    require_basic_auth()
+    return route_request()

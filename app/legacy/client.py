@@ -165,7 +165,7 @@ class LegacyAirflowClient:
 
     def iter_dags(self, **params: Any) -> Iterator[LegacyDag]:
         """Every DAG, page by page (one call per 100 DAGs)."""
-        for item in self._pages("/dags", "dags", params):
+        for item in self.read_pages("/dags", "dags", params):
             yield _parse(LegacyDag, item, self.name)
 
     def read_dag(self, dag_id: str) -> LegacyDag | None:
@@ -194,7 +194,7 @@ class LegacyAirflowClient:
             params["execution_date_gte"] = start.isoformat()
         if end is not None:
             params["execution_date_lte"] = end.isoformat()
-        for item in self._pages(f"/dags/{_segment(dag_id)}/dagRuns", "dag_runs", params):
+        for item in self.read_pages(f"/dags/{_segment(dag_id)}/dagRuns", "dag_runs", params):
             yield _parse(LegacyDagRun, item, self.name)
 
     def read_dag_run(self, dag_id: str, dag_run_id: str) -> LegacyDagRun | None:
@@ -208,7 +208,16 @@ class LegacyAirflowClient:
     def list_task_instances(self, dag_id: str, dag_run_id: str) -> list[LegacyTaskInstance]:
         """Every task instance of one run (one call per 100)."""
         path = f"/dags/{_segment(dag_id)}/dagRuns/{_segment(dag_run_id)}/taskInstances"
-        return [_parse(LegacyTaskInstance, item, self.name) for item in self._pages(path, "task_instances", {})]
+        return [_parse(LegacyTaskInstance, item, self.name) for item in self.read_pages(path, "task_instances", {})]
+
+    def list_dag_runs_batch(self, body: Mapping[str, Any]) -> Page:
+        """One page of `POST /dags/~/dagRuns/list` (its `page_limit` is not capped by Airflow)."""
+        response = self._send("POST", "/dags/~/dagRuns/list", json=dict(body), check=False)
+        return self._page(self._checked_json(response, "POST", "/dags/~/dagRuns/list"), "dag_runs")
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The JSON answer of a GET that must succeed (any other status is a LegacyAirflowError)."""
+        return self._get_json(path, params)
 
     def iter_task_instances(
         self, dag_id: str, *, start: datetime | None = None, end: datetime | None = None
@@ -219,7 +228,7 @@ class LegacyAirflowClient:
             params["execution_date_gte"] = start.isoformat()
         if end is not None:
             params["execution_date_lte"] = end.isoformat()
-        for item in self._pages(f"/dags/{_segment(dag_id)}/dagRuns/~/taskInstances", "task_instances", params):
+        for item in self.read_pages(f"/dags/{_segment(dag_id)}/dagRuns/~/taskInstances", "task_instances", params):
             yield _parse(LegacyTaskInstance, item, self.name)
 
     def post_json(self, path: str, body: Mapping[str, Any]) -> httpx.Response:
@@ -228,7 +237,8 @@ class LegacyAirflowClient:
 
     # -- paging and the one request path -------------------------------------
 
-    def _pages(self, path: str, key: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    def read_pages(self, path: str, key: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of the collection at `path` (its list under `key`), as raw JSON objects, 100 a call."""
         offset = 0
         while True:
             page = self._page(self._get_json(path, {**params, "offset": offset, "limit": PAGE_LIMIT}), key)

@@ -2,7 +2,8 @@
 
 Exit status: 0 the sides agree, 1 they disagree (a CI job can gate a
 cut-over on it), 2 a usage or configuration error, 3 a system could not be
-read (unreachable, too slow, or an answer the bridge cannot use).
+read (unreachable, too slow, or an answer the bridge cannot use), 4 the
+command itself failed (a bug: the trace is printed).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from app.errors import UpstreamError
@@ -25,6 +27,7 @@ EXIT_AGREE = 0
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_FAILURE = 4  # a fault of the command itself: never mistaken for "the sides disagree"
 FORMATS = {
     "table": as_text,
     "json": lambda comparison: json.dumps(as_json(comparison), indent=2) + "\n",
@@ -40,7 +43,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "Prefect (PREFECT_API_URL, through the bridge's translation), join them by dag_run_id and logical date, "
         "and report runs on one side only, state and task differences, and durations beyond the tolerance learned "
         "from each side's run-to-run spread. Each DAG's findings are kept in Prefect for the status page. "
-        "Exit status: 0 agree, 1 disagree, 2 usage or configuration error, 3 a system could not be read.",
+        "Exit status: 0 agree, 1 disagree, 2 usage or configuration error, 3 a system could not be read, "
+        "4 the command failed.",
     )
     parser.add_argument(
         "--dag",
@@ -86,6 +90,9 @@ def run_compare(arguments: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, str(error))
     except UpstreamError as error:
         return _fail(EXIT_UNREACHABLE, str(error))
+    except Exception:  # noqa: BLE001 - any other fault must not exit 1, which means "they disagree"
+        traceback.print_exc()
+        return _fail(EXIT_FAILURE, "failed; the trace above says where")
     finally:
         bridge.prefect.close()
         if bridge.migration.legacy is not None:

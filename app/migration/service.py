@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,17 +30,17 @@ from app.errors import UpstreamError
 from app.legacy import LegacyAirflowClient, LegacyDagRun, LegacyTaskInstance
 from app.migration.comparison import DEFAULT_MIN_DIFFERENCE, Comparison, RunRecord, TaskRecord, compare_dag
 from app.migration.findings import FindingStore
-from app.migration.status import RECENT_RUNS, LastRun, MigrationStatus, Route, build_status
+from app.migration.status import RECENT_RUNS, LastRun, MigrationStatus, build_status
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagQuery, DagService
+from app.services.routes import RouteService
 from app.services.task_instances import RunTasks, TaskInstanceService
 from app.translate.dag_runs import RunQuery
 from app.translate.paging import Page
+from app.translate.routes import Kind
 
 log = logging.getLogger(__name__)
 
-#: dag_id -> its route in the mapping; None: the default route (Prefect's DAGs from Prefect, the rest from Airflow).
-RouteLookup = Callable[[str], Route | None]
 #: A page that holds every DAG: DagService reads every deployment anyway and cuts the page after.
 EVERY_DAG = Page(0, 1_000_000)
 
@@ -64,14 +64,14 @@ class MigrationService:
         task_instances: TaskInstanceService,
         findings: FindingStore,
         legacy: LegacyAirflowClient | None,
-        route_of: RouteLookup,
+        routes: RouteService,
     ) -> None:
         self.dags = dags
         self.dag_runs = dag_runs
         self.task_instances = task_instances
         self.findings = findings
         self.legacy = legacy
-        self.route_of = route_of
+        self.routes = routes
 
     # -- what each side knows -----------------------------------------------------
 
@@ -82,9 +82,8 @@ class MigrationService:
 
     def default_dags(self, known: KnownDags) -> list[str]:
         """Every DAG routed shadow; when there is none, every DAG present on both sides."""
-        everything = sorted(known.airflow | known.prefect)
-        shadowed = [dag_id for dag_id in everything if _kind(self.route_of(dag_id)) == "shadow"]
-        return shadowed or sorted(known.airflow & known.prefect)
+        shadowed = [dag_id for dag_id, route in self.routes.all().items() if route.kind is Kind.SHADOW]
+        return sorted(shadowed) or sorted(known.airflow & known.prefect)
 
     # -- comparing ------------------------------------------------------------------
 
@@ -149,10 +148,8 @@ class MigrationService:
             except (UpstreamError, ValidationError) as error:
                 log.warning("status page without the legacy Airflow: %s", error)
                 airflow_error = str(error)
-        every = prefect_dags | airflow_dags
-        routes = {dag_id: self.route_of(dag_id) for dag_id in every}
         return build_status(
-            routes={dag_id: route for dag_id, route in routes.items() if route is not None},
+            routes=self.routes.table(),
             airflow_dags=airflow_dags,
             prefect_dags=prefect_dags,
             airflow_runs=airflow_runs,
@@ -161,10 +158,6 @@ class MigrationService:
             generated_at=datetime.now(UTC),
             airflow_error=airflow_error,
         )
-
-
-def _kind(route: Route | None) -> str | None:
-    return route.kind if route else None
 
 
 def _prefect_record(run: RunTasks) -> RunRecord:

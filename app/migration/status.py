@@ -1,7 +1,9 @@
 """The migration's status: every DAG, its route, its last run on each side, its last comparison (pure).
 
 Progress counts DAGs routed `prefect` (migrated) of every DAG either side
-knows. "Last run" is the latest by logical date among each side's most
+knows or the routes name. Each DAG's route follows the routing layer's
+rule (RouteTable.route_given), decided from the DAG lists read for the page,
+so the page makes no call per DAG. "Last run" is the latest by logical date among each side's most
 recent runs (RECENT_RUNS, across DAGs, one read per side): a DAG with no
 run among those shows none, which keeps the page's cost fixed however many
 DAGs there are.
@@ -16,19 +18,10 @@ from typing import Any
 
 from app.migration.findings import StoredComparison
 from app.translate.dates import format_datetime
+from app.translate.routes import Kind, Route, RouteTable
 
 RECENT_RUNS = 100
-ROUTES = ("airflow", "shadow", "prefect")
-
-
-@dataclass(frozen=True)
-class Route:
-    kind: str  # "airflow", "shadow" or "prefect"
-    authoritative: str | None = None  # for shadow: the side that answers
-
-    @property
-    def label(self) -> str:
-        return f"shadow ({self.authoritative} answers)" if self.kind == "shadow" and self.authoritative else self.kind
+ROUTES = (Kind.AIRFLOW, Kind.SHADOW, Kind.PREFECT)
 
 
 @dataclass(frozen=True)
@@ -59,8 +52,9 @@ class DagStatus:
     def as_json(self) -> dict[str, Any]:
         return {
             "dag_id": self.dag_id,
-            "route": self.route.kind,
-            "authoritative": self.route.authoritative,
+            "route": self.route.kind.value,
+            "authoritative": self.route.authoritative.value,
+            "route_named": self.route.named,
             "in_airflow": self.in_airflow,
             "in_prefect": self.in_prefect,
             "last_run": {
@@ -79,10 +73,10 @@ class MigrationStatus:
 
     @property
     def migrated(self) -> int:
-        return sum(1 for dag in self.dags if dag.route.kind == "prefect")
+        return sum(1 for dag in self.dags if dag.route.kind is Kind.PREFECT)
 
     def by_route(self) -> dict[str, int]:
-        return {kind: sum(1 for dag in self.dags if dag.route.kind == kind) for kind in ROUTES}
+        return {kind.value: sum(1 for dag in self.dags if dag.route.kind is kind) for kind in ROUTES}
 
     def as_json(self) -> dict[str, Any]:
         total = len(self.dags)
@@ -117,7 +111,7 @@ def _later(run: LastRun, other: LastRun) -> bool:
 
 def build_status(
     *,
-    routes: Mapping[str, Route],
+    routes: RouteTable,
     airflow_dags: Iterable[str],
     prefect_dags: Iterable[str],
     airflow_runs: Iterable[LastRun],
@@ -126,19 +120,19 @@ def build_status(
     generated_at: datetime,
     airflow_error: str | None = None,
 ) -> MigrationStatus:
-    """Every DAG that either side knows or the mapping names, in dag_id order."""
+    """Every DAG that either side knows or the routes name, in dag_id order, with its route."""
     in_airflow, in_prefect = set(airflow_dags), set(prefect_dags)
     last_airflow, last_prefect = latest_by_dag(airflow_runs), latest_by_dag(prefect_runs)
     dags = tuple(
         DagStatus(
             dag_id=dag_id,
-            route=routes.get(dag_id) or Route("prefect" if dag_id in in_prefect else "airflow"),
+            route=routes.route_given(dag_id, in_prefect=dag_id in in_prefect, in_airflow=dag_id in in_airflow),
             in_airflow=dag_id in in_airflow,
             in_prefect=dag_id in in_prefect,
             last_airflow=last_airflow.get(dag_id),
             last_prefect=last_prefect.get(dag_id),
             comparison=comparisons.get(dag_id),
         )
-        for dag_id in sorted(in_airflow | in_prefect | set(routes))
+        for dag_id in sorted(in_airflow | in_prefect | set(routes.routes))
     )
     return MigrationStatus(dags, generated_at, airflow_error)

@@ -97,7 +97,7 @@ def _row(dag: DagStatus) -> list[str]:
         mismatches = badge(str(count), "bad" if count else "ok")
     return [
         f"<code>{escape(dag.dag_id)}</code>",
-        badge(dag.route.label, dag.route.kind),
+        badge(dag.route.describe(), dag.route.kind.value),
         _run(dag.last_airflow, dag.in_airflow),
         _run(dag.last_prefect, dag.in_prefect),
         compared,

@@ -205,8 +205,8 @@ class PrefectClient:
         return _parse_list(ArtifactCollection, self._request("POST", "artifacts/latest/filter", json=body))
 
     def create_artifact(self, body: Mapping[str, Any]) -> Artifact:
-        """A new artifact (a new version of its key); repeated only when Prefect never took it."""
-        return _parse(Artifact, self._request("POST", "artifacts/", json=body, retry=Retry.REFUSED))
+        """Create an artifact (never repeated after a timeout: a second one would be a duplicate record)."""
+        return _parse(Artifact, self._request("POST", "artifacts/", json=dict(body), retry=Retry.REFUSED))
 
     # -- variables ------------------------------------------------------------
 

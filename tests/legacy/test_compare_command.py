@@ -79,7 +79,7 @@ def compare_formats(env: dict, tmp: Path, since: datetime, until: datetime, name
         done = compare(
             env, "--dag", DAG, *window, "--min-difference", "86400", "--format", format_name, "--output", str(output)
         )
-        assert done.returncode in (0, 1), done.stderr
+        assert done.returncode in (0, 1) and output.exists(), done.stderr
         outcome.status[format_name] = done.returncode
         outcome.report[format_name] = output.read_text(encoding="utf-8")
     return outcome

@@ -1,0 +1,202 @@
+"""One API over both systems: the routing layer in front of every v1 blueprint (README "Gradual migration").
+
+Active only when a legacy Airflow is configured. For each request, after
+authentication and before any handler:
+
+- an operation on one DAG (any route with a `dag_id` other than `~`) goes
+  to the DAG's route: a DAG the legacy Airflow serves is proxied to it and
+  its answer passes through unchanged (status, body, Content-Type and the
+  other headers clients read); a DAG Prefect serves goes on to the handlers;
+- a trigger of a DAG routed `shadow` also starts the same run on the other
+  side (app/services/shadow.py);
+- the listings over every DAG (`GET /dags`, `GET /dags/~/dagRuns`,
+  `POST /dags/~/dagRuns/list`, `GET /dagStats`) merge both systems
+  (app/services/merged.py);
+- `GET /dagSources/{file_token}` with a token the legacy Airflow signed
+  (`payload.signature`: a Prefect token is a deployment UUID, never dotted)
+  is the legacy Airflow's.
+
+A legacy Airflow that is down or too slow answers 503 or 504 naming it, for
+its own DAGs and for the merged listings (a client that lists DAGs expects
+the complete list or an error, never a silently shorter one); Prefect's DAGs
+are routed without asking it and keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, after_this_request, jsonify, request
+
+from app.api_v1 import serialize
+from app.api_v1.dags import _dag_query as dag_query
+from app.api_v1.params import PAGING, Body, Query
+from app.bridge import Bridge, current_bridge
+from app.errors import BadRequest
+from app.legacy import LegacyAirflowClient, LegacyAirflowError
+from app.translate.dag_runs import RunQuery, check_states
+from app.translate.paging import Page, check_offset
+from app.translate.routes import Side
+from app.translate.states import DAG_RUN_STATES
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+ALL_DAGS = "~"
+#: Headers of a legacy answer that clients read, passed through as they came.
+PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Cache-Control", "Location")
+#: Request headers the legacy Airflow needs to read a proxied request; the bridge's credentials replace the client's.
+FORWARDED_HEADERS = ("Content-Type", "Accept")
+RUN_DATE_PARAMS = tuple(
+    f"{name}_{bound}" for name in ("execution_date", "start_date", "end_date", "updated_at") for bound in ("gte", "lte")
+)
+RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]  # what both sides filter by (updated_at_*: see the run handlers)
+
+
+def route_request() -> Response | None:
+    """Answer the request from the legacy Airflow or merged, or None to let the handlers serve it."""
+    bridge = current_bridge()
+    if bridge.legacy is None or request.url_rule is None:
+        return None
+    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
+    view_args = request.view_args or {}
+    dag_id = view_args.get("dag_id")
+    if dag_id is None or dag_id == ALL_DAGS:
+        merged = MERGED.get(endpoint)
+        if merged is not None and (dag_id == ALL_DAGS or endpoint in TOP_LEVEL):
+            return merged(bridge)
+        if endpoint == "get_dag_source" and "." in view_args.get("file_token", ""):
+            return forward(bridge.legacy)
+        return None
+    route = bridge.routes.route_for(dag_id)
+    trigger = endpoint == "post_dag_run"
+    if route.serving is Side.AIRFLOW:
+        response = forward(bridge.legacy)
+        if trigger and route.shadow is Side.PREFECT and response.status_code == 200:
+            bridge.shadow.after_legacy_trigger(dag_id, response.get_json())
+        return response
+    if trigger and route.shadow is Side.AIRFLOW:
+
+        @after_this_request
+        def shadow_on_legacy(response: Response) -> Response:
+            if response.status_code == 200:
+                bridge.shadow.after_prefect_trigger(dag_id, response.get_json())
+            return response
+
+    return None
+
+
+def forward(legacy: LegacyAirflowClient) -> Response:
+    """Proxy this request to the legacy Airflow; its answer passes through unchanged.
+
+    One exception: a 401 means the legacy Airflow refused the bridge's own
+    credentials, which is no fault of the client's: a 502 naming it.
+    """
+    path = quote(request.path.removeprefix(PREFIX), safe="/~:@!$&'()*+,;=")
+    headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
+    upstream = legacy.forward(
+        request.method, path, query=request.query_string, body=request.get_data() or None, headers=headers
+    )
+    if upstream.status_code == 401:
+        raise LegacyAirflowError(
+            f"{legacy.name} refused the bridge's credentials (401); "
+            "check BRIDGE_LEGACY_AIRFLOW_USERNAME and BRIDGE_LEGACY_AIRFLOW_PASSWORD"
+        )
+    response = Response(upstream.content, status=upstream.status_code)
+    for name in PASSED_HEADERS:
+        if name in upstream.headers:
+            response.headers[name] = upstream.headers[name]
+    return response
+
+
+# -- merged listings ----------------------------------------------------------------
+
+
+def merged_get_dags(bridge: Bridge) -> Response:
+    query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
+    page = query.page()
+    query.boolean("only_active")
+    legacy_params = {
+        "tags": query.texts("tags"),
+        "only_active": query.text("only_active"),
+        "paused": query.text("paused"),
+        "dag_id_pattern": query.text("dag_id_pattern"),
+    }
+    found = bridge.merged.dags_page(dag_query(query), legacy_params, page, serialize.dag)
+    fields = query.texts("fields")
+    return jsonify({"dags": [serialize.only_fields(row, fields) for row in found.rows], "total_entries": found.total})
+
+
+def merged_get_dag_runs(bridge: Bridge) -> Response:
+    query = Query([*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields"])
+    if query.text("updated_at_gte") or query.text("updated_at_lte"):
+        raise BadRequest(
+            "updated_at_gte/updated_at_lte cannot be honoured: Prefect cannot filter flow runs by update time"
+        )
+    page = query.page()
+    legacy_filters = {name: query.text(name) for name in RUN_RANGE_PARAMS if query.text(name)}
+    if query.texts("state"):
+        legacy_filters["states"] = query.texts("state")
+    found = bridge.merged.runs_page(None, _run_query(query), legacy_filters, page, serialize.dag_run)
+    fields = query.texts("fields")
+    rows = [serialize.only_fields(row, fields) for row in found.rows]
+    return jsonify({"dag_runs": rows, "total_entries": found.total})
+
+
+def merged_get_dag_runs_batch(bridge: Bridge) -> Response:
+    Query([])
+    body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS])
+    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
+    if page.limit < 1:
+        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
+    body.date_range("updated_at")  # read and validated but, as in Airflow 2.10, not applied
+    legacy_filters = {name: body.text(name) for name in RUN_RANGE_PARAMS if body.text(name)}
+    if body.texts("states"):
+        legacy_filters["states"] = body.texts("states")
+    dag_ids = body.texts("dag_ids") or None
+    found = bridge.merged.runs_page(dag_ids, _run_query(body), legacy_filters, page, serialize.dag_run)
+    return jsonify({"dag_runs": found.rows, "total_entries": found.total})
+
+
+def merged_get_dag_stats(bridge: Bridge) -> Response:
+    """Each requested DAG's counts from the side serving it, in the order asked."""
+    query = Query(["dag_ids"])
+    if query.text("dag_ids") is None:
+        raise BadRequest("Missing query parameter 'dag_ids'")
+    dag_ids = query.texts("dag_ids")
+    sides = bridge.merged.serving_sides(dag_ids)
+    prefect_ids = [dag_id for dag_id in dag_ids if sides[dag_id] is Side.PREFECT]
+    legacy_ids = [dag_id for dag_id in dag_ids if sides[dag_id] is Side.AIRFLOW]
+    rows: dict[str, Any] = {}
+    if prefect_ids:
+        for dag_id, counts in bridge.dag_stats.stats(prefect_ids).items():
+            rows[dag_id] = {"dag_id": dag_id, "stats": [{"state": s, "count": n} for s, n in counts.items()]}
+    if legacy_ids:
+        for row in bridge.legacy.get_json("/dagStats", {"dag_ids": ",".join(legacy_ids)}).get("dags", []):
+            rows[row["dag_id"]] = row
+    dags = [rows[dag_id] for dag_id in dict.fromkeys(dag_ids) if dag_id in rows]
+    return jsonify({"dags": dags, "total_entries": len(dags)})
+
+
+def _run_query(source: Query | Body) -> RunQuery:
+    is_query = isinstance(source, Query)
+    return RunQuery(
+        states=check_states(source.texts("state" if is_query else "states"), DAG_RUN_STATES),
+        execution_date=source.date_range("execution_date"),
+        start_date=source.date_range("start_date"),
+        end_date=source.date_range("end_date"),
+        order_by=source.text("order_by") or "id",
+    )
+
+
+#: Handler endpoint -> its merged form.
+MERGED = {
+    "get_dags": merged_get_dags,
+    "get_dag_runs": merged_get_dag_runs,
+    "get_dag_runs_batch": merged_get_dag_runs_batch,
+    "get_dag_stats": merged_get_dag_stats,
+}
+#: Merged endpoints whose path has no dag_id at all.
+TOP_LEVEL = frozenset({"get_dags", "get_dag_runs_batch", "get_dag_stats"})

@@ -1,0 +1,182 @@
+"""Listings over both systems during a gradual migration: DAGs, runs across DAGs, DAG stats.
+
+Who serves a DAG (`serving_sides`): a DAG the routes name is served by its
+route's authoritative side; an unnamed one by the system that has it, and
+when both have it by the routes' `default`. A dag_id present on both sides
+is listed once, from the side that serves it, and each side's
+`total_entries` counts only the DAGs it serves, so the merged total is
+exact.
+
+Costs, per merged page (o = offset, l = limit; A = the legacy Airflow's DAG
+count, which does not grow with history):
+
+- `GET /dags`: Prefect as for its own listing (2 calls for up to 200
+  deployments, plus 1-2 to learn which legacy dag_ids Prefect also has), and
+  ceil(A/100) legacy calls: both DAG lists are read whole, as the bridge
+  already does for Prefect's deployments. With `default = "airflow"` and a
+  filter, ceil(A/100) more to learn which DAGs the legacy Airflow has at all.
+- runs across DAGs (`GET /dags/~/dagRuns`, `POST /dags/~/dagRuns/list`):
+  the first o+l runs of each side, in the same order: Prefect's usual page
+  calls for a window of o+l (one or a few calls of up to 200) plus 1-2 for
+  its deployments, and on the legacy side ceil(A/100) calls for its dag_ids
+  plus one batch call (`dag_ids` = the DAGs it serves, `page_limit` o+l,
+  not capped by Airflow). Never more than o+l runs from either side.
+- `GET /dagStats`: the requested dag_ids split by side (1-2 Prefect calls),
+  Prefect's own cost for its part, one legacy call for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from app.legacy import LegacyAirflowClient
+from app.services.catalog import DagCatalog
+from app.services.dag_runs import DagRunService
+from app.services.dags import DagQuery, DagService
+from app.services.routes import RouteService
+from app.translate.airflow import Dag, DagRun
+from app.translate.dag_runs import RunQuery
+from app.translate.merging import Row, dag_id_key, date_key, legacy_run_order, merge_window, run_order
+from app.translate.paging import Page
+from app.translate.routes import Side
+
+#: Big enough for any window a client may ask of a side (Airflow caps pages at 100, batch pages are not capped).
+WHOLE = 10**9
+
+
+@dataclass(frozen=True)
+class MergedPage:
+    rows: list[Row]
+    total: int
+
+
+class MergedListings:
+    def __init__(
+        self,
+        catalog: DagCatalog,
+        dags: DagService,
+        dag_runs: DagRunService,
+        legacy: LegacyAirflowClient,
+        routes: RouteService,
+    ) -> None:
+        self.catalog = catalog
+        self.dags = dags
+        self.dag_runs = dag_runs
+        self.legacy = legacy
+        self.routes = routes
+
+    # -- who serves what ----------------------------------------------------------
+
+    def serving_sides(
+        self,
+        dag_ids: Iterable[str],
+        *,
+        known_in_prefect: Iterable[str] = (),
+        every_prefect_dag: bool = False,
+        legacy_dag_ids: Callable[[], set[str]] | None = None,
+    ) -> dict[str, Side]:
+        """The side serving each dag_id.
+
+        One or two Prefect calls for unnamed dag_ids not known to be in Prefect
+        (none when `known_in_prefect` is `every_prefect_dag`); with `default =
+        "airflow"`, the legacy Airflow's dag_ids (ceil(A/100) calls) when needed.
+        """
+        table = self.routes.table()
+        wanted = list(dict.fromkeys(dag_ids))
+        in_prefect = set(known_in_prefect)
+        if not every_prefect_dag:
+            unknown = [d for d in wanted if table.named(d) is None and d not in in_prefect]
+            in_prefect |= set(self.catalog.deployments_of(unknown))
+        in_legacy = cache(legacy_dag_ids or self.legacy_dag_ids)
+        sides = {}
+        for dag_id in wanted:
+            named = table.named(dag_id)
+            if named is not None:
+                sides[dag_id] = named.serving
+            elif dag_id not in in_prefect:
+                sides[dag_id] = Side.AIRFLOW
+            elif table.default is Side.PREFECT:
+                sides[dag_id] = Side.PREFECT
+            else:
+                sides[dag_id] = Side.AIRFLOW if dag_id in in_legacy() else Side.PREFECT
+        return sides
+
+    def legacy_dag_ids(self) -> set[str]:
+        """Every dag_id the legacy Airflow has (ceil(A/100) calls)."""
+        return {row["dag_id"] for row in self.legacy.read_pages("/dags", "dags", {"fields": "dag_id"})}
+
+    def prefect_dag_ids(self) -> list[str]:
+        """Every dag_id Prefect has (one call per 200 deployments, plus one for new flows)."""
+        return [self.catalog.mapping.dag_id_for(name) for _, name in self.catalog.deployments({})]
+
+    # -- listings -------------------------------------------------------------------
+
+    def dags_page(
+        self,
+        query: DagQuery,
+        legacy_params: dict[str, Any],
+        page: Page,
+        to_json: Callable[[Dag], Row],
+    ) -> MergedPage:
+        """A page of DAGs from both systems, in dag_id order."""
+        prefect_rows = [to_json(dag) for dag in self.dags.list_dags(query, Page(0, WHOLE)).dags]
+        order = "-dag_id" if query.descending else "dag_id"
+        legacy_rows = list(self.legacy.read_pages("/dags", "dags", {**legacy_params, "order_by": order}))
+        listed_in_legacy = {row["dag_id"] for row in legacy_rows}
+        # A filter may hide the legacy copy of a DAG both have: then only the whole list tells.
+        filtered = any(value not in (None, [], "") for value in legacy_params.values())
+        sides = self.serving_sides(
+            [row["dag_id"] for row in prefect_rows + legacy_rows],
+            known_in_prefect=[row["dag_id"] for row in prefect_rows],
+            legacy_dag_ids=self.legacy_dag_ids if filtered else lambda: listed_in_legacy,
+        )
+        prefect_rows = [row for row in prefect_rows if sides[row["dag_id"]] is Side.PREFECT]
+        legacy_rows = [row for row in legacy_rows if sides[row["dag_id"]] is Side.AIRFLOW]
+        rows = merge_window(prefect_rows, legacy_rows, dag_id_key, page, descending=query.descending)
+        return MergedPage(rows, len(prefect_rows) + len(legacy_rows))
+
+    def runs_page(
+        self,
+        dag_ids: Sequence[str] | None,
+        query: RunQuery,
+        legacy_filters: dict[str, Any],
+        page: Page,
+        to_json: Callable[[DagRun], Row],
+    ) -> MergedPage:
+        """A page of runs across DAGs (`dag_ids` None: every DAG) from both systems."""
+        window = Page(0, page.offset + page.limit)
+        prefect_ids = self.prefect_dag_ids()
+        legacy_ids = self.legacy_dag_ids()
+        sides = self.serving_sides(
+            [*prefect_ids, *legacy_ids],
+            known_in_prefect=prefect_ids,
+            every_prefect_dag=True,
+            legacy_dag_ids=lambda: legacy_ids,
+        )
+        requested = set(dag_ids) if dag_ids is not None else None
+        prefect_scope = [d for d in prefect_ids if sides[d] is Side.PREFECT and (requested is None or d in requested)]
+        legacy_scope = [d for d in legacy_ids if sides[d] is Side.AIRFLOW and (requested is None or d in requested)]
+
+        prefect_rows, prefect_total = [], 0
+        if prefect_scope:
+            unrestricted = requested is None and len(prefect_scope) == len(prefect_ids)
+            found = self.dag_runs.list_runs(None if unrestricted else prefect_scope, query, window)
+            prefect_rows, prefect_total = [to_json(run) for run in found.runs], found.total
+        legacy_rows, legacy_total = [], 0
+        if legacy_scope:
+            body = {
+                **legacy_filters,
+                "dag_ids": sorted(legacy_scope),
+                "order_by": legacy_run_order(query.order_by),
+                "page_offset": 0,
+                "page_limit": window.limit,
+            }
+            found_legacy = self.legacy.list_dag_runs_batch(body)
+            legacy_rows, legacy_total = found_legacy.items, found_legacy.total_entries
+        field, descending = run_order(query.order_by)
+        rows = merge_window(prefect_rows, legacy_rows, date_key(field), page, descending=descending)
+        return MergedPage(rows, prefect_total + legacy_total)
+

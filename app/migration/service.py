@@ -11,9 +11,11 @@ Upstream cost:
   the DAGs of both sides (for the default selection and to refuse unknown
   dag_ids) is 2 Prefect calls and one legacy call per 100 DAGs. Saving the
   findings is one Prefect call per DAG.
-- the status page: the DAGs of both sides (as above), each side's latest
-  RECENT_RUNS runs across DAGs (2 Prefect calls, 1 legacy call) and the
-  stored comparisons (1 call per 200 DAGs), however many DAGs there are.
+- the status page, however many DAGs there are: 4 Prefect calls (the DAGs:
+  deployments and flows; one page of the latest RECENT_RUNS runs across
+  DAGs, whose dag_ids the DAG listing already resolved; the stored
+  comparisons, one call per 200 DAGs); legacy, one call per 100 DAGs and
+  one for its latest runs.
 """
 
 from __future__ import annotations

@@ -12,11 +12,12 @@ __version__ = "0.1.0"
 log = logging.getLogger(__name__)
 
 
-def create_app(settings=None, *, prefect_transport=None) -> Flask:
+def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) -> Flask:
     """Build the app; settings default to the environment, validated here, once.
 
-    `prefect_transport` replaces the HTTP transport to Prefect: the seam the
-    tests use to count upstream calls and to inject upstream failures.
+    `prefect_transport` (`legacy_transport`) replaces the HTTP transport to
+    Prefect (to the legacy Airflow): the seam the tests use to count upstream
+    calls and to inject upstream failures.
     """
     from app import api_v1
     from app.api_v1.problems import problem, render
@@ -27,7 +28,9 @@ def create_app(settings=None, *, prefect_transport=None) -> Flask:
 
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
-    app.extensions[EXTENSION] = Bridge.build(settings or Settings.from_env(), transport=prefect_transport)
+    app.extensions[EXTENSION] = Bridge.build(
+        settings or Settings.from_env(), transport=prefect_transport, legacy_transport=legacy_transport
+    )
     api_v1.register(app)
     migration_page.register(app)
 

@@ -76,6 +76,7 @@ class Bridge:
         block_types = BlockTypes(prefect)
         legacy = legacy_client_from_settings(settings, transport=legacy_transport)
         dags = DagService(prefect, catalog)
+        task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
         routes = _routes(settings, catalog, legacy)
         task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
         migration = MigrationService(
@@ -101,7 +102,7 @@ class Bridge:
             event_logs=EventLogService(prefect, catalog),
             legacy=legacy,
             routes=routes,
-            merged=MergedListings(catalog, dags, dag_runs, legacy, routes) if legacy else None,
+            merged=MergedListings(catalog, dags, dag_runs, task_instances, legacy, routes) if legacy else None,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
             migration=migration,
         )

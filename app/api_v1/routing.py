@@ -10,11 +10,15 @@ authentication and before any handler:
 - a trigger of a DAG routed `shadow` also starts the same run on the other
   side (app/services/shadow.py);
 - the listings over every DAG (`GET /dags`, `GET /dags/~/dagRuns`,
-  `POST /dags/~/dagRuns/list`, `GET /dagStats`) merge both systems
-  (app/services/merged.py);
+  `POST /dags/~/dagRuns/list`, `GET /dagStats`, task instances across DAGs
+  and their batch form) merge both systems (app/services/merged.py);
 - `GET /dagSources/{file_token}` with a token the legacy Airflow signed
   (`payload.signature`: a Prefect token is a deployment UUID, never dotted)
-  is the legacy Airflow's.
+  is the legacy Airflow's; so is `GET /eventLogs/{id}` with an id below
+  2^64 (Airflow counts from 1; a Prefect event's id is its 128-bit UUID),
+  and `GET /eventLogs?dag_id=...` follows that DAG's route;
+- the event log of every DAG is not merged yet: it lists Prefect's
+  entries, and the header `X-Bridge-Partial: prefect-only` says so.
 
 A legacy Airflow that is down or too slow answers 503 or 504 naming it, for
 its own DAGs and for the merged listings (a client that lists DAGs expects
@@ -33,6 +37,10 @@ from flask import Response, after_this_request, jsonify, request
 from app.api_v1 import serialize
 from app.api_v1.dags import _dag_query as dag_query
 from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.task_instances import BATCH_KEYS as TI_BATCH_KEYS
+from app.api_v1.task_instances import LIST_PARAMS as TI_LIST_PARAMS
+from app.api_v1.task_instances import _instance_query as instance_query
+from app.api_v1.task_instances import _query as task_instance_query
 from app.bridge import Bridge, current_bridge
 from app.errors import BadRequest
 from app.legacy import LegacyAirflowClient, LegacyAirflowError
@@ -53,6 +61,12 @@ RUN_DATE_PARAMS = tuple(
     f"{name}_{bound}" for name in ("execution_date", "start_date", "end_date", "updated_at") for bound in ("gte", "lte")
 )
 RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]  # what both sides filter by (updated_at_*: see the run handlers)
+TI_RANGE_KEYS = RUN_RANGE_PARAMS
+#: Listings across DAGs not merged yet: Prefect's entries only, and this header says so.
+PREFECT_ONLY = frozenset({"get_event_logs"})
+PARTIAL_HEADER = "X-Bridge-Partial"
+#: Airflow's event log ids count up from 1; the bridge's Prefect ones are 128-bit UUIDs read as integers.
+LEGACY_EVENT_LOG_IDS = 2**64
 
 
 def route_request() -> Response | None:
@@ -63,13 +77,10 @@ def route_request() -> Response | None:
     endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
     view_args = request.view_args or {}
     dag_id = view_args.get("dag_id")
+    if endpoint == "get_event_logs" and request.args.get("dag_id"):
+        dag_id = request.args["dag_id"]  # one DAG's event log: that DAG's route
     if dag_id is None or dag_id == ALL_DAGS:
-        merged = MERGED.get(endpoint)
-        if merged is not None and (dag_id == ALL_DAGS or endpoint in TOP_LEVEL):
-            return merged(bridge)
-        if endpoint == "get_dag_source" and "." in view_args.get("file_token", ""):
-            return forward(bridge.legacy)
-        return None
+        return _across_dags(bridge, endpoint, dag_id, view_args)
     route = bridge.routes.route_for(dag_id)
     trigger = endpoint == "post_dag_run"
     if route.serving is Side.AIRFLOW:
@@ -83,6 +94,24 @@ def route_request() -> Response | None:
         def shadow_on_legacy(response: Response) -> Response:
             if response.status_code == 200:
                 bridge.shadow.after_prefect_trigger(dag_id, response.get_json())
+            return response
+
+    return None
+
+
+def _across_dags(bridge: Bridge, endpoint: str, dag_id: str | None, view_args: dict[str, Any]) -> Response | None:
+    merged = MERGED.get(endpoint)
+    if merged is not None and (dag_id == ALL_DAGS or endpoint in TOP_LEVEL):
+        return merged(bridge)
+    if endpoint == "get_dag_source" and "." in view_args.get("file_token", ""):
+        return forward(bridge.legacy)
+    if endpoint == "get_event_log" and view_args.get("event_log_id", 0) < LEGACY_EVENT_LOG_IDS:
+        return forward(bridge.legacy)
+    if endpoint in PREFECT_ONLY:
+
+        @after_this_request
+        def say_so(response: Response) -> Response:
+            response.headers[PARTIAL_HEADER] = "prefect-only"
             return response
 
     return None
@@ -148,9 +177,7 @@ def merged_get_dag_runs(bridge: Bridge) -> Response:
 def merged_get_dag_runs_batch(bridge: Bridge) -> Response:
     Query([])
     body = Body(["order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS])
-    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
-    if page.limit < 1:
-        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
+    page = _batch_page(body)
     body.date_range("updated_at")  # read and validated but, as in Airflow 2.10, not applied
     legacy_filters = {name: body.text(name) for name in RUN_RANGE_PARAMS if body.text(name)}
     if body.texts("states"):
@@ -180,6 +207,53 @@ def merged_get_dag_stats(bridge: Bridge) -> Response:
     return jsonify({"dags": dags, "total_entries": len(dags)})
 
 
+def merged_get_task_instances(bridge: Bridge) -> Response:
+    """`/dags/~/dagRuns/{dag_run_id}/taskInstances`, `~` or one run id across every DAG."""
+    query = Query([*PAGING, *TI_LIST_PARAMS])
+    ti_query, page = task_instance_query(query), query.page()
+    dag_run_id = (request.view_args or {}).get("dag_run_id", ALL_DAGS)
+    dag_run_ids = None if dag_run_id == ALL_DAGS else [dag_run_id]
+    found = bridge.merged.task_instances_page(
+        None, dag_run_ids, ti_query, _legacy_ti_filters(query), page, serialize.task_instance
+    )
+    return jsonify({"task_instances": found.rows, "total_entries": found.total})
+
+
+def merged_get_task_instances_batch(bridge: Bridge) -> Response:
+    Query([])
+    body = Body(TI_BATCH_KEYS)
+    page = _batch_page(body)
+    ti_query = instance_query(body, body.texts("task_ids"))
+    filters = _legacy_ti_filters(body)
+    if body.texts("task_ids"):
+        filters["task_ids"] = body.texts("task_ids")
+    found = bridge.merged.task_instances_page(
+        body.texts("dag_ids") or None, body.texts("dag_run_ids") or None, ti_query, filters, page,
+        serialize.task_instance,
+    )
+    return jsonify({"task_instances": found.rows, "total_entries": found.total})
+
+
+def _legacy_ti_filters(source: Query | Body) -> dict[str, Any]:
+    """The filters the Prefect side accepted, in the legacy batch body's terms."""
+    filters: dict[str, Any] = {name: source.text(name) for name in TI_RANGE_KEYS if source.text(name) is not None}
+    for name in ("state", "pool", "queue", "executor"):
+        if source.texts(name):
+            filters[name] = source.texts(name)
+    for name in ("duration_gte", "duration_lte"):
+        if source.number(name) is not None:
+            filters[name] = source.number(name)
+    return filters
+
+
+def _batch_page(body: Body) -> Page:
+    """A batch body's page: `page_limit` is not capped by the maximum page limit, as in Airflow."""
+    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
+    if page.limit < 1:
+        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
+    return page
+
+
 def _run_query(source: Query | Body) -> RunQuery:
     is_query = isinstance(source, Query)
     return RunQuery(
@@ -197,6 +271,8 @@ MERGED = {
     "get_dag_runs": merged_get_dag_runs,
     "get_dag_runs_batch": merged_get_dag_runs_batch,
     "get_dag_stats": merged_get_dag_stats,
+    "get_task_instances": merged_get_task_instances,
+    "get_task_instances_batch": merged_get_task_instances_batch,
 }
 #: Merged endpoints whose path has no dag_id at all.
-TOP_LEVEL = frozenset({"get_dags", "get_dag_runs_batch", "get_dag_stats"})
+TOP_LEVEL = frozenset({"get_dags", "get_dag_runs_batch", "get_dag_stats", "get_task_instances_batch"})

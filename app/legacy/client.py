@@ -212,8 +212,15 @@ class LegacyAirflowClient:
 
     def list_dag_runs_batch(self, body: Mapping[str, Any]) -> Page:
         """One page of `POST /dags/~/dagRuns/list` (its `page_limit` is not capped by Airflow)."""
-        response = self._send("POST", "/dags/~/dagRuns/list", json=dict(body), check=False)
-        return self._page(self._checked_json(response, "POST", "/dags/~/dagRuns/list"), "dag_runs")
+        return self._post_page("/dags/~/dagRuns/list", "dag_runs", body)
+
+    def list_task_instances_batch(self, body: Mapping[str, Any]) -> Page:
+        """One page of `POST /dags/~/dagRuns/~/taskInstances/list` (`page_limit` not capped either)."""
+        return self._post_page("/dags/~/dagRuns/~/taskInstances/list", "task_instances", body)
+
+    def _post_page(self, path: str, key: str, body: Mapping[str, Any]) -> Page:
+        response = self._send("POST", path, json=dict(body), check=False)
+        return self._page(self._checked_json(response, "POST", path), key)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The JSON answer of a GET that must succeed (any other status is a LegacyAirflowError)."""

@@ -21,6 +21,10 @@ count, which does not grow with history):
   its deployments, and on the legacy side ceil(A/100) calls for its dag_ids
   plus one batch call (`dag_ids` = the DAGs it serves, `page_limit` o+l,
   not capped by Airflow). Never more than o+l runs from either side.
+- task instances across DAGs (`GET /dags/~/dagRuns/~/taskInstances`, its
+  batch form): Prefect's rows first, then the legacy Airflow's; each side
+  reads only its part of the page's window (Prefect's own page calls, one
+  legacy batch call) after the same scopes as runs.
 - `GET /dagStats`: the requested dag_ids split by side (1-2 Prefect calls),
   Prefect's own cost for its part, one legacy call for the rest.
 """
@@ -37,14 +41,24 @@ from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagQuery, DagService
 from app.services.routes import RouteService
-from app.translate.airflow import Dag, DagRun
+from app.services.task_instances import TaskInstanceService
+from app.translate.airflow import Dag, DagRun, TaskInstance
 from app.translate.dag_runs import RunQuery
 from app.translate.merging import Row, dag_id_key, date_key, legacy_run_order, merge_window, run_order
 from app.translate.paging import Page
 from app.translate.routes import Side
+from app.translate.task_instances import TaskInstanceQuery
 
 #: Big enough for any window a client may ask of a side (Airflow caps pages at 100, batch pages are not capped).
 WHOLE = 10**9
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """The dag_ids each side lists: `prefect` None means every Prefect DAG (no restriction to send)."""
+
+    prefect: list[str] | None
+    legacy: list[str]
 
 
 @dataclass(frozen=True)
@@ -59,12 +73,14 @@ class MergedListings:
         catalog: DagCatalog,
         dags: DagService,
         dag_runs: DagRunService,
+        task_instances: TaskInstanceService,
         legacy: LegacyAirflowClient,
         routes: RouteService,
     ) -> None:
         self.catalog = catalog
         self.dags = dags
         self.dag_runs = dag_runs
+        self.task_instances = task_instances
         self.legacy = legacy
         self.routes = routes
 
@@ -148,28 +164,16 @@ class MergedListings:
     ) -> MergedPage:
         """A page of runs across DAGs (`dag_ids` None: every DAG) from both systems."""
         window = Page(0, page.offset + page.limit)
-        prefect_ids = self.prefect_dag_ids()
-        legacy_ids = self.legacy_dag_ids()
-        sides = self.serving_sides(
-            [*prefect_ids, *legacy_ids],
-            known_in_prefect=prefect_ids,
-            every_prefect_dag=True,
-            legacy_dag_ids=lambda: legacy_ids,
-        )
-        requested = set(dag_ids) if dag_ids is not None else None
-        prefect_scope = [d for d in prefect_ids if sides[d] is Side.PREFECT and (requested is None or d in requested)]
-        legacy_scope = [d for d in legacy_ids if sides[d] is Side.AIRFLOW and (requested is None or d in requested)]
-
+        scopes = self.scopes(dag_ids)
         prefect_rows, prefect_total = [], 0
-        if prefect_scope:
-            unrestricted = requested is None and len(prefect_scope) == len(prefect_ids)
-            found = self.dag_runs.list_runs(None if unrestricted else prefect_scope, query, window)
+        if scopes.prefect != []:
+            found = self.dag_runs.list_runs(scopes.prefect, query, window)
             prefect_rows, prefect_total = [to_json(run) for run in found.runs], found.total
         legacy_rows, legacy_total = [], 0
-        if legacy_scope:
+        if scopes.legacy:
             body = {
                 **legacy_filters,
-                "dag_ids": sorted(legacy_scope),
+                "dag_ids": scopes.legacy,
                 "order_by": legacy_run_order(query.order_by),
                 "page_offset": 0,
                 "page_limit": window.limit,
@@ -179,4 +183,56 @@ class MergedListings:
         field, descending = run_order(query.order_by)
         rows = merge_window(prefect_rows, legacy_rows, date_key(field), page, descending=descending)
         return MergedPage(rows, prefect_total + legacy_total)
+
+    def task_instances_page(
+        self,
+        dag_ids: Sequence[str] | None,
+        dag_run_ids: Sequence[str] | None,
+        query: TaskInstanceQuery,
+        legacy_filters: dict[str, Any],
+        page: Page,
+        to_json: Callable[[TaskInstance], Row],
+    ) -> MergedPage:
+        """A page of task instances across DAGs: Prefect's (in Prefect's order), then the legacy Airflow's.
+
+        Neither side's order is one the other can produce, so the merged
+        listing is the one followed by the other: still every task instance
+        exactly once, and each side reads only the page's window of its own
+        rows (Prefect's usual calls; one legacy batch call after the scopes).
+        """
+        scopes = self.scopes(dag_ids)
+        prefect_rows, prefect_total = [], 0
+        if scopes.prefect != []:
+            found = self.task_instances.list_across(scopes.prefect, dag_run_ids, query, page)
+            prefect_rows, prefect_total = [to_json(each) for each in found.instances], found.total
+        legacy_rows, legacy_total = [], 0
+        if scopes.legacy:
+            wanted = page.limit - len(prefect_rows)
+            body = {
+                **legacy_filters,
+                "dag_ids": scopes.legacy,
+                "page_offset": max(0, page.offset - prefect_total),
+                "page_limit": max(wanted, 1),  # Airflow's minimum; the total is what a full page needs
+            }
+            if dag_run_ids:
+                body["dag_run_ids"] = list(dag_run_ids)
+            found_legacy = self.legacy.list_task_instances_batch(body)
+            legacy_rows, legacy_total = found_legacy.items[: max(wanted, 0)], found_legacy.total_entries
+        return MergedPage(prefect_rows + legacy_rows, prefect_total + legacy_total)
+
+    def scopes(self, dag_ids: Sequence[str] | None) -> Scopes:
+        """The DAGs (of `dag_ids`, None: all) each side serves: ceil(A/100) legacy calls, 1-2 Prefect calls."""
+        prefect_ids = self.prefect_dag_ids()
+        legacy_ids = self.legacy_dag_ids()
+        sides = self.serving_sides(
+            [*prefect_ids, *legacy_ids],
+            known_in_prefect=prefect_ids,
+            every_prefect_dag=True,
+            legacy_dag_ids=lambda: legacy_ids,
+        )
+        requested = set(dag_ids) if dag_ids is not None else None
+        prefect = [d for d in prefect_ids if sides[d] is Side.PREFECT and (requested is None or d in requested)]
+        legacy = [d for d in legacy_ids if sides[d] is Side.AIRFLOW and (requested is None or d in requested)]
+        unrestricted = requested is None and len(prefect) == len(prefect_ids)
+        return Scopes(prefect=None if unrestricted else prefect, legacy=sorted(legacy))
 

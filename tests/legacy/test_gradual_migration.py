@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.services.shadow import AUTHORITATIVE_LABEL, LEGACY_RUN_LABEL
 from app.settings import Settings
-from conftest import ETL, HELLO, PASSWORD, REPO, validated
+from conftest import ETL, HELLO, PASSWORD, validated
+from legacy.bridges import legacy_settings
 from support.legacy_airflow import DAG_IDS as LEGACY_DAG_IDS
 
 LEGACY_ONLY = "legacy_report_1"
@@ -61,19 +62,6 @@ class LiveBridge:
         assert not self.checker.failures, self.checker.failures
 
 
-def bridge_settings(prefect_stack, legacy_url: str, legacy_password: str, routes_file: Path) -> Settings:
-    return Settings(
-        prefect_api_url=prefect_stack.api_url,
-        admin_password=PASSWORD,
-        mapping_file=REPO / "mappings" / "dags.toml",
-        legacy_airflow_url=legacy_url,
-        legacy_airflow_password=legacy_password,
-        legacy_airflow_timeout=30,
-        routes_file=routes_file,
-        routes_check_seconds=0,
-    )
-
-
 @pytest.fixture(scope="module")
 def routes_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("routes") / "routes.toml"
@@ -83,7 +71,7 @@ def routes_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def bridge(prefect_stack, legacy_airflow, routes_file) -> Iterator[LiveBridge]:
-    live = LiveBridge(bridge_settings(prefect_stack, legacy_airflow.url, legacy_airflow.password, routes_file))
+    live = LiveBridge(legacy_settings(prefect_stack, legacy_airflow.url, legacy_airflow.password, routes_file))
     yield live
     live.stop()
 
@@ -268,7 +256,7 @@ def dead_legacy_bridge(prefect_stack, tmp_path_factory) -> Iterator[LiveBridge]:
         port = probe.getsockname()[1]
     routes = tmp_path_factory.mktemp("dead-routes") / "routes.toml"
     write_routes(routes, "airflow")
-    live = LiveBridge(bridge_settings(prefect_stack, f"http://127.0.0.1:{port}", "pw", routes))
+    live = LiveBridge(legacy_settings(prefect_stack, f"http://127.0.0.1:{port}", "pw", routes))
     yield live
     live.stop()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -37,14 +37,21 @@ def test_lists_every_dag_page_by_page(legacy):
 
 
 def test_runs_in_a_window_and_their_task_instances(legacy):
-    triggered = legacy.post_json("/dags/legacy_report_1/dagRuns", {"dag_run_id": "client-contract", "conf": {"a": 1}})
-    assert triggered.status_code == 200, triggered.text
-    now = datetime.now(UTC)
-    runs = list(legacy.iter_dag_runs("legacy_report_1", start=now - timedelta(hours=1), end=now + timedelta(minutes=1)))
-    assert [(run.dag_run_id, run.conf) for run in runs] == [("client-contract", {"a": 1})]
-    assert list(legacy.iter_dag_runs("legacy_report_1", end=now - timedelta(hours=1))) == []
-    assert legacy.read_dag_run("legacy_report_1", "client-contract").state in {"queued", "running", "success"}
-    assert [ti.task_id for ti in legacy.list_task_instances("legacy_report_1", "client-contract")] in ([], ["report"])
+    dag_id = "legacy_report_3"  # no other test triggers it
+    for number, logical_date in enumerate(["2024-03-01T00:00:00+00:00", "2024-06-01T00:00:00+00:00"]):
+        body = {"dag_run_id": f"client-contract-{number}", "logical_date": logical_date, "conf": {"n": number}}
+        triggered = legacy.post_json(f"/dags/{dag_id}/dagRuns", body)
+        assert triggered.status_code == 200, triggered.text
+    may, july = datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC)
+    window = list(legacy.iter_dag_runs(dag_id, start=may, end=july))
+    assert [(run.dag_run_id, run.conf) for run in window] == [("client-contract-1", {"n": 1})]
+    assert [run.dag_run_id for run in legacy.iter_dag_runs(dag_id, end=july)] == [
+        "client-contract-0",
+        "client-contract-1",
+    ]
+    assert legacy.read_dag_run(dag_id, "client-contract-0").state in {"queued", "running", "success"}
+    assert legacy.read_dag_run(dag_id, "no-such-run") is None
+    assert [ti.task_id for ti in legacy.list_task_instances(dag_id, "client-contract-0")] in ([], ["report"])
 
 
 def test_forward_returns_the_answer_as_it_came(legacy):

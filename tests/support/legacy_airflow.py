@@ -18,8 +18,10 @@ import fcntl
 import hashlib
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -80,10 +82,13 @@ class LegacyAirflow:
         return httpx.Client(base_url=self.api_url, auth=(self.username, self.password), timeout=30, trust_env=False)
 
     def stop(self) -> None:
+        """Stop both process groups at once (each may take seconds to wind down its workers)."""
+        stopping = threading.Thread(target=self.scheduler.stop)
+        stopping.start()
         try:
-            self.scheduler.stop()
-        finally:
             self.webserver.stop()
+        finally:
+            stopping.join()
 
 
 def start_legacy_airflow(tmp_dir: Path, dag_ids: Collection[str] = DAG_IDS, timeout: float = 120) -> LegacyAirflow:
@@ -92,15 +97,8 @@ def start_legacy_airflow(tmp_dir: Path, dag_ids: Collection[str] = DAG_IDS, time
     home = tmp_dir / "airflow-home"
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    password = secrets.token_urlsafe(12)
     env = _environment(airflow, home, port)
-    _run([str(airflow), "db", "migrate"], "airflow db migrate", env)
-    _run(
-        [str(airflow), "users", "create", "-u", USERNAME, "-p", password, "-r", "Admin",
-         "-f", "Legacy", "-l", "Admin", "-e", "admin@example.com"],
-        "airflow users create",
-        env,
-    )
+    password = _copy_of_database(airflow, home / "airflow.db")
     webserver = ManagedProcess(
         "airflow webserver", [airflow, "webserver", "-p", str(port), "-H", "127.0.0.1"], home / "webserver.log", env=env
     )
@@ -114,6 +112,30 @@ def start_legacy_airflow(tmp_dir: Path, dag_ids: Collection[str] = DAG_IDS, time
         legacy.stop()
         raise
     return legacy
+
+
+def _copy_of_database(airflow: Path, target: Path) -> str:
+    """A migrated database with the admin user, copied from a template made once per install; its password.
+
+    `airflow db migrate` and `users create` take 10-20 s on a busy machine; a copy takes none.
+    """
+    template = airflow.parents[2] / "database"
+    with (airflow.parents[2] / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / "password").exists():
+            template.mkdir(exist_ok=True)
+            password = secrets.token_urlsafe(12)
+            env = _environment(airflow, template, free_port())
+            _run([str(airflow), "db", "migrate"], "airflow db migrate", env)
+            _run(
+                [str(airflow), "users", "create", "-u", USERNAME, "-p", password, "-r", "Admin",
+                 "-f", "Legacy", "-l", "Admin", "-e", "admin@example.com"],
+                "airflow users create",
+                env,
+            )
+            (template / "password").write_text(password)
+    shutil.copyfile(template / "airflow.db", target)
+    return (template / "password").read_text()
 
 
 def _environment(airflow: Path, home: Path, port: int) -> dict[str, str]:

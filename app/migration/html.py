@@ -55,7 +55,10 @@ def moment(value: datetime | str | None) -> str:
     """A date for people: `2025-01-31 06:00 UTC` (the JSON keeps full ISO 8601)."""
     if value is None:
         return ""
-    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)  # shown as stored rather than not at all
     return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import httpx
 from flask import current_app
 
-from app.errors import NotFound
 from app.legacy import LegacyAirflowClient, legacy_client_from_settings
 from app.migration.findings import FindingStore
 from app.migration.service import MigrationService
@@ -77,8 +76,11 @@ class Bridge:
         legacy = legacy_client_from_settings(settings, transport=legacy_transport)
         dags = DagService(prefect, catalog)
         task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
+        event_logs = EventLogService(prefect, catalog)
         routes = _routes(settings, catalog, legacy)
-        task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
+        merged = None
+        if legacy is not None:
+            merged = MergedListings(catalog, dags, dag_runs, task_instances, event_logs, legacy, routes)
         migration = MigrationService(
             dags=dags,
             dag_runs=dag_runs,
@@ -99,32 +101,21 @@ class Bridge:
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
             dag_stats=DagStatsService(prefect, catalog, states),
-            event_logs=EventLogService(prefect, catalog),
+            event_logs=event_logs,
             legacy=legacy,
             routes=routes,
-            merged=MergedListings(catalog, dags, dag_runs, task_instances, legacy, routes) if legacy else None,
+            merged=merged,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
             migration=migration,
         )
 
 
 def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient | None) -> RouteService:
-    def prefect_has(dag_id: str) -> bool:
-        try:
-            catalog.deployment(dag_id)
-        except NotFound:
-            return False
-        return True
-
     def airflow_has(dag_id: str) -> bool:
         return legacy is not None and legacy.read_dag(dag_id) is not None
 
     return RouteService(
-        settings.routes_file,
-        catalog.mapping,
-        check_seconds=settings.routes_check_seconds,
-        prefect_has=prefect_has,
-        airflow_has=airflow_has,
+        settings.routes_file, catalog.mapping, check_seconds=settings.routes_check_seconds, airflow_has=airflow_has
     )
 
 

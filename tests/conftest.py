@@ -24,6 +24,7 @@ from app import create_app
 from app.prefect import PrefectClient
 from app.settings import Settings
 from support.airflow_spec import ValidatingMiddleware, default_validator
+from support.prefect_call_recorder import prefect_calls_are_declared, record_prefect_calls  # noqa: F401 (autouse)
 from support.prefect_stack import Stack, create_flow_run, start_stack, wait_for_flow_run, wait_for_task_runs
 
 REPO = Path(__file__).resolve().parent.parent

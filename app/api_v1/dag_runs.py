@@ -126,30 +126,29 @@ def delete_dag_run(dag_id: str, dag_run_id: str):
 
 
 @blueprint.post("/dags/<dag_id>/dagRuns/<dag_run_id>/clear")
-@prefect_calls("POST /flow_runs/filter", "POST /flow_runs/{id}/set_state", "GET /flow_runs/{id}")
+@prefect_calls(
+    "POST /flow_runs/filter", "POST /task_runs/filter", "POST /flow_runs/{id}/set_state", "GET /flow_runs/{id}"
+)
 def clear_dag_run(dag_id: str, dag_run_id: str):
-    """Re-run the flow run; with `dry_run` (the default) only say what would be cleared.
-
-    Task instances come from Prefect task runs in a later issue, so a dry
-    run lists none yet: the run itself is what a clear re-runs.
-    """
+    """Re-run the flow run; with `dry_run` (the default) list the task instances that would be cleared."""
     Query([])
     dry_run = Body(["dry_run"]).boolean("dry_run", True)
-    runs = current_bridge().dag_runs
+    bridge = current_bridge()
     if dry_run:
-        runs.get_run(dag_id, dag_run_id)
-        return jsonify({"task_instances": []})
-    return jsonify(serialize.dag_run(runs.clear(dag_id, dag_run_id)))
+        cleared = bridge.task_instances.to_clear(dag_id, dag_run_id)
+        return jsonify({"task_instances": [serialize.task_reference(each) for each in cleared]})
+    return jsonify(serialize.dag_run(bridge.dag_runs.clear(dag_id, dag_run_id)))
 
 
 @blueprint.patch("/dags/<dag_id>/dagRuns/<dag_run_id>/setNote")
 @prefect_calls("POST /flow_runs/filter", "PATCH /flow_runs/{id}/labels")
 def set_dag_run_note(dag_id: str, dag_run_id: str):
+    """`note` is required and may be null (no note), as Airflow's form allows."""
     Query([])
-    note = Body(["note"]).text("note")
-    if note is None:
-        raise BadRequest("'note' is required and must be a string")
-    run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, note)
+    body = Body(["note"])
+    if "note" not in body.data:
+        raise BadRequest("{'note': ['Missing data for required field.']}")
+    run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, body.text("note"))
     return jsonify(serialize.dag_run(run))
 
 

@@ -1,8 +1,8 @@
 """Dataset operations of the v1 API that Prefect can answer: there are no datasets.
 
-Airflow's datasets are Prefect's assets, and Prefect 3.8.8's server has no
-assets (no `/assets` endpoints): no task declares one and no deployment is
-scheduled on one. So the collections are empty, a dataset is a 404, and a
+Airflow's datasets are Prefect's assets, and Prefect 3.8.8's server keeps no
+assets (no `/assets` endpoints; `@materialize` only emits events) and
+schedules no deployment on one. So the collections are empty, a dataset is a 404, and a
 run's upstream dataset events are none (the run itself must exist). The
 parameters and orders are still checked as Airflow checks them. Writing
 dataset events and reading queued events answer 501 (app/api_v1/operations.py).

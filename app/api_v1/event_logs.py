@@ -47,6 +47,17 @@ def get_event_logs():
     query = Query(EVENT_LOG_PARAMS)
     bridge = current_bridge()
     page = query.page()
+    event_query = event_log_query(query)
+    if query.text("owner") is not None:
+        # Prefect's events name no user: no entry has an owner to match.
+        return jsonify(serialize.empty_collection("event_logs"))
+    found = bridge.event_logs.list_entries(event_query, page, dag_id=query.text("dag_id"), run_id=query.text("run_id"))
+    entries = [serialize.event_log(entry) for entry in found.entries]
+    return jsonify({"event_logs": entries, "total_entries": found.total})
+
+
+def event_log_query(query: Query) -> EventLogQuery:
+    """The filters and order of `GET /eventLogs`; a 400 for those Prefect cannot honour."""
     query.integer("map_index")
     query.integer("try_number")
     for name, reason in UNSUPPORTED_FILTERS.items():
@@ -54,7 +65,7 @@ def get_event_logs():
             raise BadRequest(f"The '{name}' filter cannot be honoured: {reason}")
     order_by = query.text("order_by") or "event_log_id"
     event_order(order_by)
-    event_query = EventLogQuery(
+    return EventLogQuery(
         event=query.text("event"),
         included_events=tuple(query.texts("included_events")),
         excluded_events=tuple(query.texts("excluded_events")),
@@ -62,12 +73,6 @@ def get_event_logs():
         after=query.date("after"),
         order_by=order_by,
     )
-    if query.text("owner") is not None:
-        # Prefect's events name no user: no entry has an owner to match.
-        return jsonify(serialize.empty_collection("event_logs"))
-    found = bridge.event_logs.list_entries(event_query, page, dag_id=query.text("dag_id"), run_id=query.text("run_id"))
-    entries = [serialize.event_log(entry) for entry in found.entries]
-    return jsonify({"event_logs": entries, "total_entries": found.total})
 
 
 @blueprint.get("/eventLogs/<int:event_log_id>")

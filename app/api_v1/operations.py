@@ -3,13 +3,13 @@
 One row per operation of the pinned spec (a unit test checks the list
 against it, so the spec never has to ship with the app): method, path
 template, operationId, and why the bridge answers 501 when no real handler
-serves it. `register_fallbacks` compares the list with the app's url_map
-once the real blueprints are in, and answers 501 for the rest; an operation
-another blueprint starts serving leaves the 501 set on its own.
+serves it. `app.api_v1.register` compares the list with the app's url_map
+once the real blueprints are in (`not_implemented.served_operations`) and
+answers 501 for the rest.
 
-A reason of None means the bridge serves the operation (a test holds it to
-that). A reason says what Prefect lacks, or that the bridge has not built it
-yet when it is planned.
+A served operation has no reason, and a 501 operation says precisely what
+Prefect lacks (tests/unit/test_operations.py holds both): when a blueprint
+starts serving an operation, its reason goes.
 """
 
 from __future__ import annotations
@@ -24,54 +24,24 @@ class Operation(NamedTuple):
     reason: str | None = None  # why it answers 501 when no handler serves it
 
 
-# Operations that are planned and being built: the reason they answer 501 until then.
-PLANNED_TASK_INSTANCES = "not implemented yet by the bridge: task instances will be read from Prefect task runs"
-NO_TASK_NOTES = (
-    "Prefect has no way to label a task run once it exists (flow runs have a labels endpoint, task runs none), "
-    "so a task instance's note has nowhere to live"
-)
-PLANNED_TASKS = "not implemented yet by the bridge: tasks will be read from the task runs Prefect records"
-PLANNED_VARIABLES = "not implemented yet by the bridge: variables will be Prefect variables"
-PLANNED_CONNECTIONS = "not implemented yet by the bridge: connections will be Prefect blocks"
-PLANNED_POOLS = "not implemented yet by the bridge: pools will be Prefect global concurrency limits"
-
-# What Prefect cannot do.
-NO_MAP_INDEX = (
-    "Prefect task runs have no map index: the runs of a mapped task are separate task runs told apart by a "
-    "random dynamic key, so there is no (task_id, map_index) to address"
-)
-NO_TRIES_HISTORY = (
-    "Prefect keeps one task run per task and counts its tries (run_count); the details of an earlier try "
-    "are not kept apart from the latest"
-)
-NO_DEPENDENCY_CHECKS = (
-    "Prefect's engine resolves a task's upstream futures in the flow's own process and records no "
-    "scheduler dependency checks, so there are no unmet dependencies to report"
-)
-NO_TASK_STATE_WRITES = (
-    "Prefect cannot re-run or re-state a single task run: a task runs inside its flow run's process, so "
-    "setting or clearing task states from outside would not make Prefect run or skip that task"
-)
-NO_EXTRA_LINKS = "Prefect tasks have no operator extra links: a task is a Python function, not an operator"
+# What Prefect lacks, for the operations that answer 501.
 NO_ASSETS = (
-    "Prefect 3.8.8's server has no assets (Airflow datasets): there is no dataset to record an event against, "
-    "and no DAG scheduled on dataset events, so nothing is ever queued"
+    "Prefect 3.8.8's server keeps no assets (Airflow's datasets): `@materialize` only emits events, there is no "
+    "asset registry (no `/assets` endpoints) to record a dataset event against, and a deployment triggered by asset "
+    "events is an automation whose pending trigger state the API does not expose, so there is no queue of dataset "
+    "events to read or clear"
 )
 NO_USERS = (
     "Prefect's open-source server has no users, roles or permissions (Prefect Cloud manages them outside the "
     "workspace API); the bridge authenticates one configured user"
 )
 NO_DAG_PROCESSOR = (
-    "Prefect has no DAG processor: a deployment is registered by `prefect deploy` or `serve()`, never parsed "
-    "from a file by the server, so there is no file to re-parse"
+    "Prefect's server parses no files: a deployment is registered from code by `prefect deploy` or `serve()`, and "
+    "the server has no process that could read the flow's file again, so there is nothing to ask to re-parse"
 )
 NO_DAG_DELETE = (
     "Airflow deletes a DAG's metadata and the DAG returns from its file at the next parse; deleting the Prefect "
     "deployment would remove the DAG for good and orphan its flow runs, so the bridge does not"
-)
-NO_CONNECTION_TEST = (
-    "Prefect's server cannot test a connection: a block is only used by flow code, and the server has no "
-    "provider hooks to open it with"
 )
 
 V1_OPERATIONS: tuple[Operation, ...] = (
@@ -102,113 +72,96 @@ V1_OPERATIONS: tuple[Operation, ...] = (
     Operation("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/setNote", "set_dag_run_note"),
     Operation("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamDatasetEvents", "get_upstream_dataset_events"),
     # tasks and task instances
-    Operation("GET", "/dags/{dag_id}/tasks", "get_tasks", PLANNED_TASKS),
-    Operation("GET", "/dags/{dag_id}/tasks/{task_id}", "get_task", PLANNED_TASKS),
-    Operation("POST", "/dags/{dag_id}/clearTaskInstances", "post_clear_task_instances", NO_TASK_STATE_WRITES),
-    Operation("POST", "/dags/{dag_id}/updateTaskInstancesState", "post_set_task_instances_state", NO_TASK_STATE_WRITES),
-    Operation("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", "get_task_instances", PLANNED_TASK_INSTANCES),
-    Operation("POST", "/dags/~/dagRuns/~/taskInstances/list", "get_task_instances_batch", PLANNED_TASK_INSTANCES),
+    Operation("GET", "/dags/{dag_id}/tasks", "get_tasks"),
+    Operation("GET", "/dags/{dag_id}/tasks/{task_id}", "get_task"),
+    Operation("POST", "/dags/{dag_id}/clearTaskInstances", "post_clear_task_instances"),
+    Operation("POST", "/dags/{dag_id}/updateTaskInstancesState", "post_set_task_instances_state"),
+    Operation("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", "get_task_instances"),
+    Operation("POST", "/dags/~/dagRuns/~/taskInstances/list", "get_task_instances_batch"),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
         "get_task_instance",
-        PLANNED_TASK_INSTANCES,
     ),
     Operation(
         "PATCH",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
         "patch_task_instance",
-        NO_TASK_STATE_WRITES,
     ),
     Operation(
         "PATCH",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/setNote",
         "set_task_instance_note",
-        NO_TASK_NOTES,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies",
         "get_task_instance_dependencies",
-        NO_DEPENDENCY_CHECKS,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries",
         "get_task_instance_tries",
-        NO_TRIES_HISTORY,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}",
         "get_task_instance_try_details",
-        NO_TRIES_HISTORY,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped",
         "get_mapped_task_instances",
-        NO_MAP_INDEX,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}",
         "get_mapped_task_instance",
-        NO_MAP_INDEX,
     ),
     Operation(
         "PATCH",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}",
         "patch_mapped_task_instance",
-        NO_MAP_INDEX,
     ),
     Operation(
         "PATCH",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/setNote",
         "set_mapped_task_instance_note",
-        NO_TASK_NOTES,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies",
         "get_mapped_task_instance_dependencies",
-        NO_DEPENDENCY_CHECKS,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
         "get_mapped_task_instance_tries",
-        NO_MAP_INDEX,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}",
         "get_mapped_task_instance_try_details",
-        NO_MAP_INDEX,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links",
         "get_extra_links",
-        NO_EXTRA_LINKS,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{task_try_number}",
         "get_log",
-        PLANNED_TASK_INSTANCES,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
         "get_xcom_entries",
-        PLANNED_TASK_INSTANCES,
     ),
     Operation(
         "GET",
         "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
         "get_xcom_entry",
-        PLANNED_TASK_INSTANCES,
     ),
     # datasets
     Operation("GET", "/datasets", "get_datasets"),
@@ -225,22 +178,22 @@ V1_OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/eventLogs", "get_event_logs"),
     Operation("GET", "/eventLogs/{event_log_id}", "get_event_log"),
     # variables, connections, pools
-    Operation("GET", "/variables", "get_variables", PLANNED_VARIABLES),
-    Operation("POST", "/variables", "post_variables", PLANNED_VARIABLES),
-    Operation("GET", "/variables/{variable_key}", "get_variable", PLANNED_VARIABLES),
-    Operation("PATCH", "/variables/{variable_key}", "patch_variable", PLANNED_VARIABLES),
-    Operation("DELETE", "/variables/{variable_key}", "delete_variable", PLANNED_VARIABLES),
-    Operation("GET", "/connections", "get_connections", PLANNED_CONNECTIONS),
-    Operation("POST", "/connections", "post_connection", PLANNED_CONNECTIONS),
-    Operation("GET", "/connections/{connection_id}", "get_connection", PLANNED_CONNECTIONS),
-    Operation("PATCH", "/connections/{connection_id}", "patch_connection", PLANNED_CONNECTIONS),
-    Operation("DELETE", "/connections/{connection_id}", "delete_connection", PLANNED_CONNECTIONS),
-    Operation("POST", "/connections/test", "test_connection", NO_CONNECTION_TEST),
-    Operation("GET", "/pools", "get_pools", PLANNED_POOLS),
-    Operation("POST", "/pools", "post_pool", PLANNED_POOLS),
-    Operation("GET", "/pools/{pool_name}", "get_pool", PLANNED_POOLS),
-    Operation("PATCH", "/pools/{pool_name}", "patch_pool", PLANNED_POOLS),
-    Operation("DELETE", "/pools/{pool_name}", "delete_pool", PLANNED_POOLS),
+    Operation("GET", "/variables", "get_variables"),
+    Operation("POST", "/variables", "post_variables"),
+    Operation("GET", "/variables/{variable_key}", "get_variable"),
+    Operation("PATCH", "/variables/{variable_key}", "patch_variable"),
+    Operation("DELETE", "/variables/{variable_key}", "delete_variable"),
+    Operation("GET", "/connections", "get_connections"),
+    Operation("POST", "/connections", "post_connection"),
+    Operation("GET", "/connections/{connection_id}", "get_connection"),
+    Operation("PATCH", "/connections/{connection_id}", "patch_connection"),
+    Operation("DELETE", "/connections/{connection_id}", "delete_connection"),
+    Operation("POST", "/connections/test", "test_connection"),
+    Operation("GET", "/pools", "get_pools"),
+    Operation("POST", "/pools", "post_pool"),
+    Operation("GET", "/pools/{pool_name}", "get_pool"),
+    Operation("PATCH", "/pools/{pool_name}", "patch_pool"),
+    Operation("DELETE", "/pools/{pool_name}", "delete_pool"),
     # the installation
     Operation("GET", "/config", "get_config"),
     Operation("GET", "/config/section/{section}/option/{option}", "get_value"),

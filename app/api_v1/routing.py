@@ -11,14 +11,13 @@ authentication and before any handler:
   side (app/services/shadow.py);
 - the listings over every DAG (`GET /dags`, `GET /dags/~/dagRuns`,
   `POST /dags/~/dagRuns/list`, `GET /dagStats`, task instances across DAGs
-  and their batch form) merge both systems (app/services/merged.py);
+  and their batch form, `GET /eventLogs`) merge both systems
+  (app/services/merged.py);
 - `GET /dagSources/{file_token}` with a token the legacy Airflow signed
   (`payload.signature`: a Prefect token is a deployment UUID, never dotted)
   is the legacy Airflow's; so is `GET /eventLogs/{id}` with an id below
   2^64 (Airflow counts from 1; a Prefect event's id is its 128-bit UUID),
   and `GET /eventLogs?dag_id=...` follows that DAG's route;
-- the event log of every DAG is not merged yet: it lists Prefect's
-  entries, and the header `X-Bridge-Partial: prefect-only` says so.
 
 A legacy Airflow that is down or too slow answers 503 or 504 naming it, for
 its own DAGs and for the merged listings (a client that lists DAGs expects
@@ -36,6 +35,7 @@ from flask import Response, after_this_request, jsonify, request
 
 from app.api_v1 import serialize
 from app.api_v1.dags import _dag_query as dag_query
+from app.api_v1.event_logs import EVENT_LOG_PARAMS, event_log_query
 from app.api_v1.params import PAGING, Body, Query
 from app.api_v1.task_instances import BATCH_KEYS as TI_BATCH_KEYS
 from app.api_v1.task_instances import LIST_PARAMS as TI_LIST_PARAMS
@@ -62,9 +62,8 @@ RUN_DATE_PARAMS = tuple(
 )
 RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]  # what both sides filter by (updated_at_*: see the run handlers)
 TI_RANGE_KEYS = RUN_RANGE_PARAMS
-#: Listings across DAGs not merged yet: Prefect's entries only, and this header says so.
-PREFECT_ONLY = frozenset({"get_event_logs"})
-PARTIAL_HEADER = "X-Bridge-Partial"
+#: The event-log filters the legacy side is sent (those Prefect cannot honour are a 400 before).
+LEGACY_EVENT_LOG_FILTERS = ("run_id", "event", "owner", "before", "after", "included_events", "excluded_events")
 #: Airflow's event log ids count up from 1; the bridge's Prefect ones are 128-bit UUIDs read as integers.
 LEGACY_EVENT_LOG_IDS = 2**64
 
@@ -82,21 +81,36 @@ def route_request() -> Response | None:
     if dag_id is None or dag_id == ALL_DAGS:
         return _across_dags(bridge, endpoint, dag_id, view_args)
     route = bridge.routes.route_for(dag_id)
-    trigger = endpoint == "post_dag_run"
-    if route.serving is Side.AIRFLOW:
-        response = forward(bridge.legacy)
-        if trigger and route.shadow is Side.PREFECT and response.status_code == 200:
-            bridge.shadow.after_legacy_trigger(dag_id, response.get_json())
-        return response
-    if trigger and route.shadow is Side.AIRFLOW:
+    response = forward(bridge.legacy) if route.serving is Side.AIRFLOW else None
+    if endpoint == "post_dag_run" and route.shadow is not None:
+        _shadow_after_answer(bridge, dag_id, route.shadow, response)
+    return response
 
-        @after_this_request
-        def shadow_on_legacy(response: Response) -> Response:
-            if response.status_code == 200:
-                bridge.shadow.after_prefect_trigger(dag_id, response.get_json())
-            return response
 
-    return None
+def _shadow_after_answer(bridge: Bridge, dag_id: str, shadow: Side, legacy_answer: Response | None) -> None:
+    """Start the shadow run once the authoritative answer has gone to the client.
+
+    The client waits for the authoritative side only, and a shadow that
+    fails can never change or delay its answer (app/services/shadow.py).
+    """
+
+    def start_shadow(answer: Response) -> None:
+        if answer.status_code != 200:
+            return
+        run = answer.get_json()
+        if shadow is Side.PREFECT:
+            answer.call_on_close(lambda: bridge.shadow.after_legacy_trigger(dag_id, run))
+        else:
+            answer.call_on_close(lambda: bridge.shadow.after_prefect_trigger(dag_id, run))
+
+    if legacy_answer is not None:
+        start_shadow(legacy_answer)
+        return
+
+    @after_this_request
+    def after_prefect_answer(answer: Response) -> Response:
+        start_shadow(answer)
+        return answer
 
 
 def _across_dags(bridge: Bridge, endpoint: str, dag_id: str | None, view_args: dict[str, Any]) -> Response | None:
@@ -107,13 +121,6 @@ def _across_dags(bridge: Bridge, endpoint: str, dag_id: str | None, view_args: d
         return forward(bridge.legacy)
     if endpoint == "get_event_log" and view_args.get("event_log_id", 0) < LEGACY_EVENT_LOG_IDS:
         return forward(bridge.legacy)
-    if endpoint in PREFECT_ONLY:
-
-        @after_this_request
-        def say_so(response: Response) -> Response:
-            response.headers[PARTIAL_HEADER] = "prefect-only"
-            return response
-
     return None
 
 
@@ -246,6 +253,19 @@ def _legacy_ti_filters(source: Query | Body) -> dict[str, Any]:
     return filters
 
 
+def merged_get_event_logs(bridge: Bridge) -> Response:
+    """Every DAG's event log from both systems (one DAG's follows its route: see route_request)."""
+    query = Query(EVENT_LOG_PARAMS)
+    page = query.page()
+    event_query = event_log_query(query)
+    legacy_params = {name: query.texts(name) if name.endswith("_events") else query.text(name)
+                     for name in LEGACY_EVENT_LOG_FILTERS if query.text(name) is not None}
+    found = bridge.merged.event_logs_page(
+        event_query, legacy_params, page, serialize.event_log, include_prefect=query.text("owner") is None
+    )
+    return jsonify({"event_logs": found.rows, "total_entries": found.total})
+
+
 def _batch_page(body: Body) -> Page:
     """A batch body's page: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
@@ -273,6 +293,9 @@ MERGED = {
     "get_dag_stats": merged_get_dag_stats,
     "get_task_instances": merged_get_task_instances,
     "get_task_instances_batch": merged_get_task_instances_batch,
+    "get_event_logs": merged_get_event_logs,
 }
 #: Merged endpoints whose path has no dag_id at all.
-TOP_LEVEL = frozenset({"get_dags", "get_dag_runs_batch", "get_dag_stats", "get_task_instances_batch"})
+TOP_LEVEL = frozenset(
+    {"get_dags", "get_dag_runs_batch", "get_dag_stats", "get_task_instances_batch", "get_event_logs"}
+)

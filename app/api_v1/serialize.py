@@ -122,7 +122,7 @@ def task_instance(item: TaskInstance) -> dict[str, Any]:
         "rendered_fields": {},
         "trigger": None,
         "triggerer_job": None,
-        "note": None,
+        "note": item.note,
     }
 
 

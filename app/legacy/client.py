@@ -210,6 +210,10 @@ class LegacyAirflowClient:
         path = f"/dags/{_segment(dag_id)}/dagRuns/{_segment(dag_run_id)}/taskInstances"
         return [_parse(LegacyTaskInstance, item, self.name) for item in self.read_pages(path, "task_instances", {})]
 
+    def list_event_logs(self, *, offset: int = 0, limit: int = PAGE_LIMIT, **params: Any) -> Page:
+        """One page of `GET /eventLogs` (params as Airflow names them)."""
+        return self._page(self._get_json("/eventLogs", {**params, "offset": offset, "limit": limit}), "event_logs")
+
     def list_dag_runs_batch(self, body: Mapping[str, Any]) -> Page:
         """One page of `POST /dags/~/dagRuns/list` (its `page_limit` is not capped by Airflow)."""
         return self._post_page("/dags/~/dagRuns/list", "dag_runs", body)

@@ -39,7 +39,7 @@ from app.services.routes import RouteService
 from app.services.task_instances import RunTasks, TaskInstanceService
 from app.translate.dag_runs import RunQuery
 from app.translate.paging import Page
-from app.translate.routes import Kind
+from app.translate.routes import Kind, Route
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,19 @@ class MigrationService:
             results.append(result)
         return Comparison(since, until, tuple(results))
 
+    def _routes_of(self, dag_ids: set[str], airflow_dags: set[str]) -> dict[str, Route]:
+        """The route of every DAG either side has or the routes name, by the routing layer's own rule.
+
+        Which DAGs the legacy Airflow has is already known here, so deciding
+        an unnamed DAG costs no call.
+        """
+        table = self.routes.table()
+        routes = dict(table.routes)
+        for dag_id in dag_ids - routes.keys():
+            side = self.routes.unnamed_side(dag_id, table.default, airflow_dags.__contains__)
+            routes[dag_id] = Route(dag_id, Kind(side.value), side, named=False)
+        return routes
+
     def prefect_runs(self, dag_id: str, since: datetime, until: datetime) -> list[RunRecord]:
         return [_prefect_record(run) for run in self.task_instances.runs_between(dag_id, since, until)]
 
@@ -151,7 +164,7 @@ class MigrationService:
                 log.warning("status page without the legacy Airflow: %s", error)
                 airflow_error = str(error)
         return build_status(
-            routes=self.routes.table(),
+            routes=self._routes_of(prefect_dags | airflow_dags, airflow_dags),
             airflow_dags=airflow_dags,
             prefect_dags=prefect_dags,
             airflow_runs=airflow_runs,

@@ -1,10 +1,8 @@
 """The migration's status: every DAG, its route, its last run on each side, its last comparison (pure).
 
 Progress counts DAGs routed `prefect` (migrated) of every DAG either side
-knows or the routes name. Each DAG's route follows the routing layer's
-rule (RouteTable.route_given), decided from the DAG lists read for the page,
-so the page makes no call per DAG. "Last run" is the latest by logical date among each side's most
-recent runs (RECENT_RUNS, across DAGs, one read per side): a DAG with no
+knows or the routes name. "Last run" is the latest by logical date among
+each side's most recent runs (RECENT_RUNS, across DAGs, one read per side): a DAG with no
 run among those shows none, which keeps the page's cost fixed however many
 DAGs there are.
 """
@@ -18,7 +16,7 @@ from typing import Any
 
 from app.migration.findings import StoredComparison
 from app.translate.dates import format_datetime
-from app.translate.routes import Kind, Route, RouteTable
+from app.translate.routes import Kind, Route
 
 RECENT_RUNS = 100
 ROUTES = (Kind.AIRFLOW, Kind.SHADOW, Kind.PREFECT)
@@ -111,7 +109,7 @@ def _later(run: LastRun, other: LastRun) -> bool:
 
 def build_status(
     *,
-    routes: RouteTable,
+    routes: Mapping[str, Route],
     airflow_dags: Iterable[str],
     prefect_dags: Iterable[str],
     airflow_runs: Iterable[LastRun],
@@ -120,19 +118,19 @@ def build_status(
     generated_at: datetime,
     airflow_error: str | None = None,
 ) -> MigrationStatus:
-    """Every DAG that either side knows or the routes name, in dag_id order, with its route."""
+    """Every DAG in `routes` (every DAG either side knows or the routes name, with its route), in dag_id order."""
     in_airflow, in_prefect = set(airflow_dags), set(prefect_dags)
     last_airflow, last_prefect = latest_by_dag(airflow_runs), latest_by_dag(prefect_runs)
     dags = tuple(
         DagStatus(
             dag_id=dag_id,
-            route=routes.route_given(dag_id, in_prefect=dag_id in in_prefect, in_airflow=dag_id in in_airflow),
+            route=routes[dag_id],
             in_airflow=dag_id in in_airflow,
             in_prefect=dag_id in in_prefect,
             last_airflow=last_airflow.get(dag_id),
             last_prefect=last_prefect.get(dag_id),
             comparison=comparisons.get(dag_id),
         )
-        for dag_id in sorted(in_airflow | in_prefect | set(routes.routes))
+        for dag_id in sorted(routes)
     )
     return MigrationStatus(dags, generated_at, airflow_error)

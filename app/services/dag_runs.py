@@ -27,6 +27,7 @@ from app.translate.dag_runs import NOTE_LABEL, RunQuery, flow_run_filter, flow_r
 from app.translate.dates import format_datetime
 from app.translate.paging import Page, covering_page
 from app.translate.states import FINISHED_PREFECT_TYPES, StateTable
+from app.translate.task_notes import label_value
 
 REQUEST_MARK = "airflow_bridge_request"
 
@@ -130,10 +131,12 @@ class DagRunService:
     def delete(self, dag_id: str, dag_run_id: str) -> None:
         self.client.delete_flow_run(self.find_flow_run(dag_id, dag_run_id).id)
 
-    def set_note(self, dag_id: str, dag_run_id: str, note: str) -> DagRun:
+    def set_note(self, dag_id: str, dag_run_id: str, note: str | None) -> DagRun:
+        """Keep `note` in the flow run's `airflow.note` label; None removes it (app/translate/task_notes.py)."""
         run = self.find_flow_run(dag_id, dag_run_id)
-        self.client.update_flow_run_labels(run.id, {NOTE_LABEL: note})
-        updated = run.model_copy(update={"labels": {**run.labels, NOTE_LABEL: note}})
+        value = label_value(note)
+        self.client.update_flow_run_labels(run.id, {NOTE_LABEL: value})
+        updated = run.model_copy(update={"labels": {**run.labels, NOTE_LABEL: value}})
         return flow_run_to_dag_run(updated, dag_id, self.states)
 
     # -- helpers ----------------------------------------------------------------

@@ -1,18 +1,16 @@
 """Listings over both systems during a gradual migration: DAGs, runs across DAGs, DAG stats.
 
-Who serves a DAG (`serving_sides`): a DAG the routes name is served by its
-route's authoritative side; an unnamed one by the system that has it, and
-when both have it by the routes' `default`. A dag_id present on both sides
-is listed once, from the side that serves it, and each side's
-`total_entries` counts only the DAGs it serves, so the merged total is
-exact.
+Who serves a DAG (`serving_sides`): the rule of single-DAG requests
+(`RouteService.unnamed_side`), so a listing never shows a DAG from a side
+its requests do not go to. A dag_id present on both sides is listed once,
+from the side that serves it, and each side's `total_entries` counts only
+the DAGs it serves, so the merged total is exact.
 
 Costs, per merged page (o = offset, l = limit; A = the legacy Airflow's DAG
 count, which does not grow with history):
 
 - `GET /dags`: Prefect as for its own listing (2 calls for up to 200
-  deployments, plus 1-2 to learn which legacy dag_ids Prefect also has), and
-  ceil(A/100) legacy calls: both DAG lists are read whole, as the bridge
+  deployments), and ceil(A/100) legacy calls: both DAG lists are read whole, as the bridge
   already does for Prefect's deployments. With `default = "airflow"` and a
   filter, ceil(A/100) more to learn which DAGs the legacy Airflow has at all.
 - runs across DAGs (`GET /dags/~/dagRuns`, `POST /dags/~/dagRuns/list`):
@@ -25,8 +23,11 @@ count, which does not grow with history):
   batch form): Prefect's rows first, then the legacy Airflow's; each side
   reads only its part of the page's window (Prefect's own page calls, one
   legacy batch call) after the same scopes as runs.
-- `GET /dagStats`: the requested dag_ids split by side (1-2 Prefect calls),
-  Prefect's own cost for its part, one legacy call for the rest.
+- the event log of every DAG (`GET /eventLogs` without dag_id): the first
+  o+l entries of each side, merged by time (see `event_logs_page`).
+- `GET /dagStats`: the requested dag_ids split by side (no call with
+  `default = "prefect"`), Prefect's own cost for its part, one legacy call
+  for the rest.
 """
 
 from __future__ import annotations
@@ -37,13 +38,16 @@ from functools import cache
 from typing import Any
 
 from app.legacy import LegacyAirflowClient
+from app.legacy.client import PAGE_LIMIT
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagQuery, DagService
+from app.services.event_logs import EventLogService
 from app.services.routes import RouteService
 from app.services.task_instances import TaskInstanceService
-from app.translate.airflow import Dag, DagRun, TaskInstance
+from app.translate.airflow import Dag, DagRun, EventLog, TaskInstance
 from app.translate.dag_runs import RunQuery
+from app.translate.event_logs import EventLogQuery
 from app.translate.merging import Row, dag_id_key, date_key, legacy_run_order, merge_window, run_order
 from app.translate.paging import Page
 from app.translate.routes import Side
@@ -74,6 +78,7 @@ class MergedListings:
         dags: DagService,
         dag_runs: DagRunService,
         task_instances: TaskInstanceService,
+        event_logs: EventLogService,
         legacy: LegacyAirflowClient,
         routes: RouteService,
     ) -> None:
@@ -81,43 +86,29 @@ class MergedListings:
         self.dags = dags
         self.dag_runs = dag_runs
         self.task_instances = task_instances
+        self.event_logs = event_logs
         self.legacy = legacy
         self.routes = routes
 
     # -- who serves what ----------------------------------------------------------
 
     def serving_sides(
-        self,
-        dag_ids: Iterable[str],
-        *,
-        known_in_prefect: Iterable[str] = (),
-        every_prefect_dag: bool = False,
-        legacy_dag_ids: Callable[[], set[str]] | None = None,
+        self, dag_ids: Iterable[str], *, legacy_dag_ids: Callable[[], set[str]] | None = None
     ) -> dict[str, Side]:
-        """The side serving each dag_id.
+        """The side serving each dag_id, by the same rule as single-DAG requests (RouteService).
 
-        One or two Prefect calls for unnamed dag_ids not known to be in Prefect
-        (none when `known_in_prefect` is `every_prefect_dag`); with `default =
-        "airflow"`, the legacy Airflow's dag_ids (ceil(A/100) calls) when needed.
+        No Prefect call; with `default = "airflow"` the legacy Airflow's
+        dag_ids (ceil(A/100) calls, once) when an unnamed dag_id names a deployment.
         """
         table = self.routes.table()
-        wanted = list(dict.fromkeys(dag_ids))
-        in_prefect = set(known_in_prefect)
-        if not every_prefect_dag:
-            unknown = [d for d in wanted if table.named(d) is None and d not in in_prefect]
-            in_prefect |= set(self.catalog.deployments_of(unknown))
         in_legacy = cache(legacy_dag_ids or self.legacy_dag_ids)
         sides = {}
-        for dag_id in wanted:
+        for dag_id in dict.fromkeys(dag_ids):
             named = table.named(dag_id)
             if named is not None:
                 sides[dag_id] = named.serving
-            elif dag_id not in in_prefect:
-                sides[dag_id] = Side.AIRFLOW
-            elif table.default is Side.PREFECT:
-                sides[dag_id] = Side.PREFECT
             else:
-                sides[dag_id] = Side.AIRFLOW if dag_id in in_legacy() else Side.PREFECT
+                sides[dag_id] = self.routes.unnamed_side(dag_id, table.default, lambda d: d in in_legacy())
         return sides
 
     def legacy_dag_ids(self) -> set[str]:
@@ -146,7 +137,6 @@ class MergedListings:
         filtered = any(value not in (None, [], "") for value in legacy_params.values())
         sides = self.serving_sides(
             [row["dag_id"] for row in prefect_rows + legacy_rows],
-            known_in_prefect=[row["dag_id"] for row in prefect_rows],
             legacy_dag_ids=self.legacy_dag_ids if filtered else lambda: listed_in_legacy,
         )
         prefect_rows = [row for row in prefect_rows if sides[row["dag_id"]] is Side.PREFECT]
@@ -220,16 +210,48 @@ class MergedListings:
             legacy_rows, legacy_total = found_legacy.items[: max(wanted, 0)], found_legacy.total_entries
         return MergedPage(prefect_rows + legacy_rows, prefect_total + legacy_total)
 
+    def event_logs_page(
+        self,
+        query: EventLogQuery,
+        legacy_params: dict[str, Any],
+        page: Page,
+        to_json: Callable[[EventLog], Row],
+        *,
+        include_prefect: bool = True,
+    ) -> MergedPage:
+        """The event logs of both systems (every DAG), merged by `when`.
+
+        An event log is an audit trail, not a DAG's state: every entry of
+        both systems is listed, a shadowed DAG's from both. The first o+l
+        entries of each side: Prefect's event pages up to o+l (its cap of
+        1000 applies), ceil((o+l)/100) legacy calls. `event_log_id` and
+        `when` both order by time here (Airflow's ids count up in time).
+        """
+        window = Page(0, page.offset + page.limit)
+        prefect_rows, prefect_total = [], 0
+        if include_prefect:
+            found = self.event_logs.list_entries(query, window, dag_id=None, run_id=legacy_params.get("run_id"))
+            prefect_rows, prefect_total = [to_json(entry) for entry in found.entries], found.total
+        descending = query.order_by.startswith("-")
+        legacy_rows: list[Row] = []
+        params = {**legacy_params, "order_by": "-when" if descending else "when"}
+        legacy_total = 0
+        while len(legacy_rows) < window.limit:
+            legacy_page = self.legacy.list_event_logs(
+                offset=len(legacy_rows), limit=min(PAGE_LIMIT, window.limit - len(legacy_rows)), **params
+            )
+            legacy_rows += legacy_page.items
+            legacy_total = legacy_page.total_entries
+            if not legacy_page.items or len(legacy_rows) >= legacy_total:
+                break
+        rows = merge_window(prefect_rows, legacy_rows, date_key("when"), page, descending=descending)
+        return MergedPage(rows, prefect_total + legacy_total)
+
     def scopes(self, dag_ids: Sequence[str] | None) -> Scopes:
         """The DAGs (of `dag_ids`, None: all) each side serves: ceil(A/100) legacy calls, 1-2 Prefect calls."""
         prefect_ids = self.prefect_dag_ids()
         legacy_ids = self.legacy_dag_ids()
-        sides = self.serving_sides(
-            [*prefect_ids, *legacy_ids],
-            known_in_prefect=prefect_ids,
-            every_prefect_dag=True,
-            legacy_dag_ids=lambda: legacy_ids,
-        )
+        sides = self.serving_sides([*prefect_ids, *legacy_ids], legacy_dag_ids=lambda: legacy_ids)
         requested = set(dag_ids) if dag_ids is not None else None
         prefect = [d for d in prefect_ids if sides[d] is Side.PREFECT and (requested is None or d in requested)]
         legacy = [d for d in legacy_ids if sides[d] is Side.AIRFLOW and (requested is None or d in requested)]

@@ -36,19 +36,17 @@ class RouteService:
         mapping: DagMapping,
         *,
         check_seconds: float = 2.0,
-        prefect_has: Callable[[str], bool] | None = None,
         airflow_has: Callable[[str], bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Load the table (a bad file stops the bridge here, at start).
 
-        `prefect_has` / `airflow_has` answer whether a system has a DAG; they
-        decide the route of a DAG the file does not name.
+        `airflow_has` answers whether the legacy Airflow has a DAG: with
+        `default = "airflow"` it decides the route of an unnamed Prefect DAG.
         """
         self.path = path
         self.mapping = mapping
         self.check_seconds = check_seconds
-        self._prefect_has = prefect_has or (lambda dag_id: False)
         self._airflow_has = airflow_has or (lambda dag_id: False)
         self._clock = clock
         self._lock = threading.Lock()
@@ -75,18 +73,18 @@ class RouteService:
         return dict(self.table().routes)
 
     def route_for(self, dag_id: str) -> Route:
-        """The route of `dag_id`.
+        """The route of `dag_id`; never a Prefect call.
 
-        A named DAG costs nothing. An unnamed one is served by the system
-        that has it: a dag_id that can name no Prefect deployment is the
-        legacy Airflow's without a call; otherwise one Prefect call decides,
-        plus one legacy call when `default` is airflow (both have it?).
+        A named DAG: its route. An unnamed one (`unnamed_side`): a dag_id
+        that names no Prefect deployment is the legacy Airflow's; one that
+        does is Prefect's, unless `default` is airflow and the legacy Airflow
+        has it (one legacy call).
         """
         table = self.table()
         named = table.named(dag_id)
         if named is not None:
             return named
-        side = self._unnamed_side(dag_id, table.default)
+        side = self.unnamed_side(dag_id, table.default, self._airflow_has)
         return Route(dag_id, Kind(side.value), side, named=False)
 
     def serves(self, side: Side, dag_id: str) -> bool:
@@ -126,12 +124,19 @@ class RouteService:
             self._refused = key
         return False
 
-    def _unnamed_side(self, dag_id: str, default: Side) -> Side:
-        if self.mapping.deployment_for(dag_id) is None or not self._prefect_has(dag_id):
+    def unnamed_side(self, dag_id: str, default: Side, airflow_has: Callable[[str], bool]) -> Side:
+        """The side serving a DAG the routes do not name (the one rule for routing and listings alike).
+
+        A dag_id that names no Prefect deployment (neither an explicit dag_id
+        of the DAG mapping nor of the automatic `flow.deployment` form) can
+        only be the legacy Airflow's. One that does is Prefect's; with
+        `default = "airflow"`, the legacy Airflow's if it has it.
+        """
+        if self.mapping.deployment_for(dag_id) is None:
             return Side.AIRFLOW
         if default is Side.PREFECT:
             return Side.PREFECT
-        return Side.AIRFLOW if self._airflow_has(dag_id) else Side.PREFECT
+        return Side.AIRFLOW if airflow_has(dag_id) else Side.PREFECT
 
 
 def _stat(path: Path) -> tuple[int, int]:

@@ -13,8 +13,9 @@ replica's disk):
   Prefect run to label), as an artifact with key `SHADOW_FAILURE_KEY`
   holding the same facts.
 
-A shadow that fails never fails the client's request: the authoritative
-answer stands, the failure is logged and recorded. Cost on top of the
+The shadow run starts once the authoritative answer has gone to the
+client (app/api_v1/routing.py), so it never delays or changes that answer;
+a shadow that fails is logged and recorded. Cost on top of the
 trigger itself: one call to the other side, one Prefect call to find the
 run and one to label it (or one to create the artifact).
 """
@@ -61,6 +62,19 @@ class ShadowRuns:
 
     def after_legacy_trigger(self, dag_id: str, answer: dict[str, Any]) -> None:
         """The legacy Airflow (authoritative) made run `answer`: make the same run in Prefect."""
+        try:
+            self._mirror_in_prefect(dag_id, answer)
+        except Exception:  # runs after the answer has gone: nobody else would see it
+            log.exception("shadow run of %s/%s in Prefect failed", dag_id, answer.get("dag_run_id"))
+
+    def after_prefect_trigger(self, dag_id: str, answer: dict[str, Any]) -> None:
+        """Prefect (authoritative) made run `answer`: make the same run on the legacy Airflow."""
+        try:
+            self._mirror_on_legacy(dag_id, answer)
+        except Exception:  # runs after the answer has gone: nobody else would see it
+            log.exception("shadow run of %s/%s on the legacy Airflow failed", dag_id, answer.get("dag_run_id"))
+
+    def _mirror_in_prefect(self, dag_id: str, answer: dict[str, Any]) -> None:
         dag_run_id = answer["dag_run_id"]
         trigger = Trigger(
             dag_run_id=dag_run_id,
@@ -76,8 +90,7 @@ class ShadowRuns:
             return
         self._label(dag_id, dag_run_id, Side.AIRFLOW, error=None)
 
-    def after_prefect_trigger(self, dag_id: str, answer: dict[str, Any]) -> None:
-        """Prefect (authoritative) made run `answer`: make the same run on the legacy Airflow."""
+    def _mirror_on_legacy(self, dag_id: str, answer: dict[str, Any]) -> None:
         dag_run_id = answer["dag_run_id"]
         body = {"dag_run_id": dag_run_id, "logical_date": answer["logical_date"], "conf": answer.get("conf") or {}}
         error = None
@@ -106,7 +119,7 @@ class ShadowRuns:
             LEGACY_AIRFLOW_LABEL: self.legacy.name,
         }
         if error:
-            labels[ERROR_LABEL] = error
+            labels[ERROR_LABEL] = error[:500]  # a label is a note, not a log
         try:
             run = self.dag_runs.find_flow_run(dag_id, dag_run_id)
             self.prefect.update_flow_run_labels(run.id, labels)

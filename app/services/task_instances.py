@@ -9,13 +9,15 @@ log lines beyond the first 200):
   deployments not seen before (0-1), and the resolution of named DAG runs
   (0-2);
 - tries: the DAG run's task runs (2) and the state history (1); a log
-  chunk adds one call; XComs add one call for the artifacts.
+  chunk adds one call; XComs add one call for the artifacts;
+- a clear dry run, dependencies and extra links: one DAG run's task
+  instances; setting a note adds one call (the flow run's labels).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -27,10 +29,11 @@ from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
 from app.services.pages import fetching, read_all, read_window
 from app.translate import run_ids, task_logs
-from app.translate.airflow import DagRun, Task, TaskInstance, TaskTry, XComEntry
+from app.translate.airflow import DagRun, Task, TaskDependency, TaskInstance, TaskTry, XComEntry
 from app.translate.dag_runs import flow_run_to_dag_run, visible
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
 from app.translate.states import StateTable
+from app.translate.task_dependencies import failed_dependencies, upstream_task_ids
 from app.translate.task_instances import (
     TaskInstanceQuery,
     downstream_task_ids,
@@ -40,6 +43,7 @@ from app.translate.task_instances import (
     task_run_filter,
     tasks_of,
 )
+from app.translate.task_notes import note_labels, note_of, with_notes
 
 #: Lines per log chunk: one Prefect call.
 LOG_CHUNK = PREFECT_MAX_PAGE_SIZE
@@ -120,7 +124,7 @@ class TaskInstanceService:
             template_run = flow_run if _succeeded(flow_run) else templates.get(flow_run.deployment_id)
             own = [each for each in task_runs if each.flow_run_id == flow_run.id]
             template = [each for each in task_runs if template_run and each.flow_run_id == template_run.id]
-            instances = run_task_instances(dag_run, own, template, self.states)
+            instances = with_notes(run_task_instances(dag_run, own, template, self.states), flow_run.labels)
             result.append(RunTasks(dag_run, flow_run, own, template, instances))
         return result
 
@@ -198,7 +202,8 @@ class TaskInstanceService:
             if flow_run is None or flow_run.deployment_id not in dag_ids:
                 continue
             dag_run = flow_run_to_dag_run(flow_run, dag_ids[flow_run.deployment_id], self.states)
-            instances.append(task_instance(row, dag_run, indexes.get(row.id, -1), self.states))
+            instance = task_instance(row, dag_run, indexes.get(row.id, -1), self.states)
+            instances.append(replace(instance, note=note_of(flow_run.labels, instance.task_id, instance.map_index)))
         return instances
 
     def _resolve_dag_run_ids(
@@ -329,6 +334,43 @@ class TaskInstanceService:
                         found.add(neighbour)
                         frontier.append(neighbour)
         return found
+
+    # -- clearing, notes, dependencies, links --------------------------------------------
+
+    def to_clear(self, dag_id: str, dag_run_id: str) -> list[TaskInstance]:
+        """The task instances clearing the DAG run would clear: every one, as Airflow's `clear_dag_run` lists.
+
+        Airflow's dry run lists every task instance of the run whatever its
+        state (`only_failed=False`), each mapped instance apart, and those
+        that never ran: exactly what `GET …/taskInstances` of the run lists.
+        """
+        return self.run_tasks(dag_id, dag_run_id).instances
+
+    def set_note(
+        self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, note: str | None
+    ) -> TaskInstance:
+        """Keep `note` on the task instance (a flow-run label, app/translate/task_notes.py); one more call."""
+        run = self.run_tasks(dag_id, dag_run_id)
+        instance = run.instance(task_id, map_index)
+        self.client.update_flow_run_labels(run.flow_run.id, note_labels(instance, note))
+        return replace(instance, note=note)
+
+    def dependencies(self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None) -> list[TaskDependency]:
+        """The scheduling dependencies the task instance does not meet (app/translate/task_dependencies.py)."""
+        run = self.run_tasks(dag_id, dag_run_id)
+        instance = run.instance(task_id, map_index)
+        graph = downstream_task_ids([*run.template, *run.task_runs])
+        return failed_dependencies(instance, run.dag_run.state, run.instances, upstream_task_ids(graph, task_id))
+
+    def extra_links(self, dag_id: str, dag_run_id: str, task_id: str, map_index: int) -> dict[str, str | None]:
+        """The task instance's operator links: none, as Airflow answers for an operator that declares none.
+
+        A Prefect task is a function, not an operator: it declares no extra
+        links (its Task shows `extra_links: []`). The task instance must
+        exist (map_index -1 is the unmapped one, as in Airflow).
+        """
+        self.run_tasks(dag_id, dag_run_id).instance(task_id, map_index)
+        return {}
 
     def runs_between(self, dag_id: str, gte: datetime | None, lte: datetime | None) -> list[RunTasks]:
         """The DAG's runs with a logical date in [gte, lte], with their task instances (one call per 200 runs)."""

@@ -66,6 +66,15 @@ class TaskInstance:
     #: The Prefect task run behind it; None for a task that never ran in this DAG run.
     task_run_id: UUID | None = None
     flow_run_id: UUID | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskDependency:
+    """A dependency that keeps a task instance from being scheduled, in Airflow's words."""
+
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)

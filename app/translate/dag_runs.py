@@ -64,15 +64,17 @@ AIRFLOW_RUN_ORDER_KEYS = (
 def flow_run_to_dag_run(run: FlowRun, dag_id: str, states: StateTable) -> DagRun:
     scheduled = run.auto_scheduled
     note = run.labels.get(NOTE_LABEL)
+    state = states.airflow_state(run.state.type if run.state else None)
     return DagRun(
         dag_run_id=dag_run_id_of(run),
         dag_id=dag_id,
         flow_run_id=run.id,
         logical_date=run.expected_start_time,
-        start_date=run.start_time,
+        # Airflow empties start_date whenever a run is queued (again, after a clear); Prefect keeps the first start.
+        start_date=None if state == "queued" else run.start_time,
         end_date=run.end_time,
         run_type="scheduled" if scheduled else "manual",
-        state=states.airflow_state(run.state.type if run.state else None),
+        state=state,
         external_trigger=not scheduled,
         conf=dict(run.parameters),
         note=note if isinstance(note, str) else None,

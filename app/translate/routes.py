@@ -76,24 +76,6 @@ class RouteTable:
     def named(self, dag_id: str) -> Route | None:
         return self.routes.get(dag_id)
 
-    def route_given(self, dag_id: str, *, in_prefect: bool, in_airflow: bool) -> Route:
-        """The route of `dag_id` when it is already known which systems have it (no upstream call).
-
-        The rule of RouteService.route_for: a named DAG has its route; an
-        unnamed one is served by the system that has it, by `default` when
-        both do (and from Airflow when neither does).
-        """
-        named = self.named(dag_id)
-        if named is not None:
-            return named
-        if not in_prefect:
-            side = Side.AIRFLOW
-        elif self.default is Side.PREFECT or not in_airflow:
-            side = Side.PREFECT
-        else:
-            side = Side.AIRFLOW
-        return Route(dag_id, Kind(side.value), side, named=False)
-
     def served_by(self, side: Side) -> frozenset[str]:
         """The named dag_ids `side` serves."""
         return frozenset(dag_id for dag_id, route in self.routes.items() if route.serving is side)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,8 +106,7 @@ def test_one_dag_moves_airflow_shadow_prefect_by_editing_the_routes_only(
         return next(dag for dag in listing.dags if dag.dag_id == ETL)
 
     def in_legacy(dag_run_id: str) -> dict | None:
-        response = legacy_http.get(f"/dags/{ETL}/dagRuns/{dag_run_id}")
-        return response.json() if response.status_code == 200 else None
+        return in_legacy_airflow(legacy_http, dag_run_id)
 
     def in_prefect(dag_run_id: str) -> dict | None:
         response = api.get(f"/dags/{ETL}/dagRuns/{dag_run_id}")
@@ -124,12 +124,13 @@ def test_one_dag_moves_airflow_shadow_prefect_by_editing_the_routes_only(
     write_routes(routes_file, "shadow")
     assert listed_once().fileloc.endswith("example_etl.py")
     answer = trigger(runs, ETL, "step-shadow", {"fail": False})
-    legacy_run, prefect_run = in_legacy("step-shadow"), in_prefect("step-shadow")
+    legacy_run = in_legacy("step-shadow")
+    prefect_run = eventually(lambda: in_prefect("step-shadow"))  # the shadow starts once the answer has gone
     assert legacy_run and prefect_run
     assert prefect_run["logical_date"] == legacy_run["logical_date"] == answer.logical_date.isoformat()
     assert prefect_run["conf"] == legacy_run["conf"] == {"fail": False}
     assert runs.get_dag_run(ETL, "step-shadow").external_trigger is True
-    labels = api_labels(api, "step-shadow")
+    labels = paired_labels(api, "step-shadow")
     assert labels[AUTHORITATIVE_LABEL] == "airflow" and labels[LEGACY_RUN_LABEL] == f"{ETL}/step-shadow"
 
     # 3. prefect: Prefect serves the DAG; the legacy Airflow knows nothing of the run.
@@ -139,6 +140,25 @@ def test_one_dag_moves_airflow_shadow_prefect_by_editing_the_routes_only(
     assert runs.get_dag_run(ETL, "step-prefect").dag_run_id == "step-prefect"
     assert in_prefect("step-prefect") and in_legacy("step-prefect") is None
     assert runs.get_dag_runs(ETL, limit=100).total_entries == len(list_prefect_runs(api, ETL))
+
+
+def eventually(probe, timeout: float = 60):
+    """Poll `probe` until it returns something truthy (the shadow run follows the answer)."""
+    deadline = time.monotonic() + timeout
+    while not (found := probe()):
+        assert time.monotonic() < deadline, f"still nothing after {timeout} s"
+        time.sleep(0.2)
+    return found
+
+
+def paired_labels(api, dag_run_id: str) -> dict:
+    """The labels of ETL's Prefect run `dag_run_id` once the bridge has recorded its pairing."""
+    return eventually(lambda: (labels := api_labels(api, dag_run_id)).get(AUTHORITATIVE_LABEL) and labels)
+
+
+def in_legacy_airflow(legacy_http, dag_run_id: str) -> dict | None:
+    response = legacy_http.get(f"/dags/{ETL}/dagRuns/{dag_run_id}")
+    return response.json() if response.status_code == 200 else None
 
 
 def api_labels(api, dag_run_id: str) -> dict:
@@ -158,14 +178,14 @@ def test_a_shadow_trigger_with_prefect_authoritative_also_runs_on_the_legacy_air
     write_routes(routes_file, "shadow-prefect")
     runs = dag_run_api.DAGRunApi(airflow_client)
     answer = trigger(runs, ETL, "shadow-prefect", {"fail": True})
-    legacy_run = legacy_http.get(f"/dags/{ETL}/dagRuns/shadow-prefect").json()
+    legacy_run = eventually(lambda: in_legacy_airflow(legacy_http, "shadow-prefect"))
     assert (legacy_run["logical_date"], legacy_run["conf"]) == (answer.logical_date.isoformat(), {"fail": True})
-    labels = api_labels(api, "shadow-prefect")
+    labels = paired_labels(api, "shadow-prefect")
     assert labels[AUTHORITATIVE_LABEL] == "prefect" and "airflow.shadow.error" not in labels
     # A run id the legacy Airflow already has: Prefect's answer stands, the refusal is recorded on its run.
     legacy_http.post(f"/dags/{ETL}/dagRuns", json={"dag_run_id": "taken-in-legacy"}).raise_for_status()
     trigger(runs, ETL, "taken-in-legacy")
-    assert "409" in api_labels(api, "taken-in-legacy")["airflow.shadow.error"]
+    assert "409" in paired_labels(api, "taken-in-legacy")["airflow.shadow.error"]
 
 
 def test_paging_the_merged_listings_shows_everything_once_with_the_right_total(

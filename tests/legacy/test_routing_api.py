@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
@@ -95,11 +96,21 @@ def wait_for_task_instances(legacy, dag_id: str, dag_run_id: str, timeout: float
         time.sleep(0.5)
 
 
-def test_the_event_log_of_every_dag_says_it_is_prefect_only(counted):
-    response = counted.api.get("/eventLogs?limit=1")
-    assert response.status_code == 200 and response.headers["X-Bridge-Partial"] == "prefect-only"
-    legacy_log = counted.api.get("/eventLogs?dag_id=legacy_report_1&limit=1")
-    assert legacy_log.status_code == 200 and "X-Bridge-Partial" not in legacy_log.headers
+def test_the_event_log_of_every_dag_merges_both_systems_by_time(counted, legacy_airflow, api, failed_etl_run):
+    """`api` is the bridge without a legacy Airflow: Prefect's events alone."""
+    with legacy_airflow.client() as legacy:
+        legacy.post("/dags/legacy_report_3/dagRuns", json={"dag_run_id": "event-log"}).raise_for_status()
+        legacy_total = legacy.get("/eventLogs", params={"limit": 1}).json()["total_entries"]
+    prefect_total = api.get("/eventLogs?limit=1").get_json()["total_entries"]
+    assert legacy_total and prefect_total
+    counted.reset()
+    page = counted.api.get("/eventLogs?limit=7&offset=3&order_by=-when").get_json()
+    assert page["total_entries"] >= legacy_total + prefect_total
+    times = [datetime.fromisoformat(entry["when"]) for entry in page["event_logs"]]
+    assert len(times) == min(7, page["total_entries"] - 3) and times == sorted(times, reverse=True)
+    assert counted.legacy.calls == [("GET", "/api/v1/eventLogs")]  # the first 10 legacy entries, one call
+    one_dag = counted.api.get("/eventLogs?dag_id=legacy_report_1&limit=100").get_json()["event_logs"]
+    assert {entry["dag_id"] for entry in one_dag} <= {"legacy_report_1"}
 
 
 @pytest.fixture(scope="module")

@@ -130,3 +130,14 @@ def prefect_call(method: str, url: str, timeout: float = 30, **kwargs: Any) -> h
         if response.status_code != 503 or time.monotonic() > deadline:
             return response
         time.sleep(0.3)
+
+
+def create_held_flow_run(api_url: str, deployment: str, state_type: str = "PENDING") -> dict[str, Any]:
+    """A flow run of `deployment` created straight in `state_type` (not SCHEDULED: no runner picks it up).
+
+    It stays as created, with no task runs, until the test moves it on or deletes it.
+    """
+    deployment_id = prefect_call("GET", f"{api_url}/deployments/name/{deployment}").raise_for_status().json()["id"]
+    body = {"state": {"type": state_type}, "parameters": {}}
+    response = prefect_call("POST", f"{api_url}/deployments/{deployment_id}/create_flow_run", json=body)
+    return response.raise_for_status().json()

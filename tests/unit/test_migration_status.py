@@ -1,36 +1,19 @@
-"""The migration status: routes decided from the DAG lists, last runs, progress (pure tables)."""
+"""The migration status: last runs, progress, the page (pure tables)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from app.migration.findings import StoredComparison
 from app.migration.status import LastRun, build_status, latest_by_dag
 from app.migration.status_html import status_html
-from app.translate.routes import Kind, Route, RouteTable, Side
+from app.translate.routes import Kind, Route, Side
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 NAMED = {
     "moving": Route("moving", Kind.SHADOW, Side.AIRFLOW),
     "<b>done</b>": Route("<b>done</b>", Kind.PREFECT, Side.PREFECT),
 }
-
-
-@pytest.mark.parametrize(
-    ("default", "dag_id", "in_prefect", "in_airflow", "expected"),
-    [
-        (Side.PREFECT, "moving", True, True, (Kind.SHADOW, Side.AIRFLOW, True)),  # named
-        (Side.PREFECT, "both", True, True, (Kind.PREFECT, Side.PREFECT, False)),  # both have it: the default
-        (Side.AIRFLOW, "both", True, True, (Kind.AIRFLOW, Side.AIRFLOW, False)),
-        (Side.AIRFLOW, "new", True, False, (Kind.PREFECT, Side.PREFECT, False)),  # only Prefect has it
-        (Side.PREFECT, "old", False, True, (Kind.AIRFLOW, Side.AIRFLOW, False)),  # only Airflow has it
-    ],
-)
-def test_route_given_follows_the_routing_rule(default, dag_id, in_prefect, in_airflow, expected):
-    route = RouteTable(default, NAMED).route_given(dag_id, in_prefect=in_prefect, in_airflow=in_airflow)
-    assert (route.kind, route.authoritative, route.named) == expected
 
 
 def test_latest_run_per_dag_by_logical_date():
@@ -46,7 +29,11 @@ def test_latest_run_per_dag_by_logical_date():
 def test_status_counts_progress_and_carries_comparisons():
     comparison = StoredComparison("moving", "2025-01-02T00:00:00+00:00", None, None, 3, [{"kind": "state"}])
     status = build_status(
-        routes=RouteTable(Side.PREFECT, NAMED),
+        routes={
+            **NAMED,
+            "old": Route("old", Kind.AIRFLOW, Side.AIRFLOW, named=False),
+            "new": Route("new", Kind.PREFECT, Side.PREFECT, named=False),
+        },
         airflow_dags=["moving", "old"],
         prefect_dags=["moving", "<b>done</b>", "new"],
         airflow_runs=[LastRun("moving", "m1", "success", T0)],

@@ -76,3 +76,17 @@ def test_every_route_of_the_app_is_a_listed_operation():
     }
     assert routes - listed == set(), "routes that are no operation of the spec"
     assert listed - routes == set(), "operations with neither a handler nor a 501"
+
+
+def test_a_served_operation_has_no_reason_and_a_501_operation_has_one():
+    served = served_operations(create_app(Settings(auth_enabled=False)), PREFIX)
+    stale = [op.operation_id for op in V1_OPERATIONS if op in served and op.reason is not None]
+    unexplained = [op.operation_id for op in V1_OPERATIONS if op not in served and op.reason is None]
+    assert not stale, "served operations that still carry a 501 reason"
+    assert not unexplained, "501 operations without a reason"
+
+
+def test_no_reason_promises_later_work():
+    for operation in V1_OPERATIONS:
+        reason = (operation.reason or "").lower()
+        assert "not implemented yet" not in reason and "later" not in reason, operation.operation_id

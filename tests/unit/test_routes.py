@@ -53,15 +53,16 @@ def test_a_bad_routes_file_is_refused_naming_the_problem(text, problem):
     assert problem in str(caught.value)
 
 
-def test_an_unnamed_dag_is_served_by_the_system_that_has_it():
-    both = {"fanout.demo"}
-    prefect = both | {"hello.hourly"}
-    routes = RouteService(None, MAPPING, prefect_has=prefect.__contains__, airflow_has=both.__contains__)
-    assert routes.route_for("legacy_only").serving is Side.AIRFLOW  # names no deployment: no call at all
+def test_an_unnamed_dag_is_served_by_the_side_its_dag_id_can_belong_to():
+    in_legacy = {"fanout.demo"}
+    routes = RouteService(None, MAPPING, airflow_has=in_legacy.__contains__)
+    assert routes.route_for("legacy_only").serving is Side.AIRFLOW  # names no deployment
     assert routes.route_for("etl.demo").serving is Side.AIRFLOW  # etl/demo is example_etl only
     assert routes.route_for("hello.hourly").serving is Side.PREFECT
-    assert routes.route_for("fanout.demo").serving is Side.PREFECT  # both have it: the default (prefect without a file)
+    assert routes.route_for("fanout.demo").serving is Side.PREFECT  # both may have it: the default (prefect)
     assert not routes.route_for("fanout.demo").named
+    assert routes.unnamed_side("fanout.demo", Side.AIRFLOW, in_legacy.__contains__) is Side.AIRFLOW
+    assert routes.unnamed_side("hello.hourly", Side.AIRFLOW, in_legacy.__contains__) is Side.PREFECT
 
 
 class Clock:

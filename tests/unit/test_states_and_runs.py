@@ -134,6 +134,12 @@ def test_flow_run_as_dag_run():
     assert dag_run.logical_date == datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def test_a_run_queued_again_has_no_start_date_as_in_airflow():
+    # A finished run put back to AwaitingRetry (a clear) keeps its start_time in Prefect.
+    queued = _run(state={"type": "SCHEDULED", "name": "AwaitingRetry"}, start_time="2026-01-01T00:00:01Z")
+    assert flow_run_to_dag_run(queued, "d", STATES).start_date is None
+
+
 def test_scheduled_runs_are_not_external_triggers():
     dag_run = flow_run_to_dag_run(_run(auto_scheduled=True, expected_start_time="2026-01-01T00:00:00Z"), "d", STATES)
     assert (dag_run.run_type, dag_run.external_trigger) == ("scheduled", False)

@@ -8,14 +8,23 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.api_v1.auth import require_basic_auth
+from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.migration.status_html import status_html
 
 blueprint = Blueprint("migration", __name__)
 blueprint.before_request(require_basic_auth)
+#: The page's Prefect calls, whatever the number of DAGs (MigrationService.status).
+STATUS_CALLS = (
+    "POST /deployments/filter",
+    "POST /flows/filter",
+    "POST /flow_runs/paginate",
+    "POST /artifacts/latest/filter",
+)
 
 
 @blueprint.get("/migration")
+@prefect_calls(*STATUS_CALLS)
 def get_migration_status():
     """HTML for browsers; JSON when the Accept header prefers it."""
     status = current_bridge().migration.status()
@@ -25,6 +34,7 @@ def get_migration_status():
 
 
 @blueprint.get("/migration.json")
+@prefect_calls(*STATUS_CALLS)
 def get_migration_status_json():
     return jsonify(current_bridge().migration.status().as_json())
 

@@ -23,6 +23,7 @@ def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) 
     from app.api_v1.problems import problem, render
     from app.bridge import EXTENSION, Bridge
     from app.errors import BridgeError
+    from app.migration import page as migration_page
     from app.settings import Settings
 
     app = Flask(__name__, static_folder=None)
@@ -31,6 +32,7 @@ def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) 
         settings or Settings.from_env(), transport=prefect_transport, legacy_transport=legacy_transport
     )
     api_v1.register(app)
+    migration_page.register(app)
 
     @app.errorhandler(BridgeError)
     def bridge_error(error: BridgeError):

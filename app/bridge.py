@@ -8,6 +8,8 @@ import httpx
 from flask import current_app
 
 from app.legacy import LegacyAirflowClient, legacy_client_from_settings
+from app.migration.findings import FindingStore
+from app.migration.service import MigrationService
 from app.prefect import PrefectClient
 from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
@@ -43,6 +45,7 @@ class Bridge:
     pools: PoolService
     dag_stats: DagStatsService
     event_logs: EventLogService
+    migration: MigrationService
     #: Gradual migration: the legacy Airflow (None: Prefect serves every DAG) and the routes in force.
     legacy: LegacyAirflowClient | None = None
     routes: RouteService | None = None
@@ -78,6 +81,14 @@ class Bridge:
         merged = None
         if legacy is not None:
             merged = MergedListings(catalog, dags, dag_runs, task_instances, event_logs, legacy, routes)
+        migration = MigrationService(
+            dags=dags,
+            dag_runs=dag_runs,
+            task_instances=task_instances,
+            findings=FindingStore(prefect),
+            legacy=legacy,
+            routes=routes,
+        )
         return cls(
             settings=settings,
             prefect=prefect,
@@ -95,6 +106,7 @@ class Bridge:
             routes=routes,
             merged=merged,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
+            migration=migration,
         )
 
 

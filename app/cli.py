@@ -3,6 +3,7 @@
 airflow-prefect-bridge embedded   # try it: local Prefect server, demo flows, bridge
 airflow-prefect-bridge serve      # production: the bridge alone, configured by the environment
 airflow-prefect-bridge trace etl/demo [...]   # store deployments' task graphs in Prefect before they run
+airflow-prefect-bridge compare    # the legacy Airflow's runs side by side with Prefect's (README "compare")
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 
 from app.embedded import gunicorn_command, run_embedded
 from app.errors import UpstreamError
+from app.migration.command import add_parser as add_compare_parser
+from app.migration.command import run_compare
 from app.prefect import PrefectClient
 from app.settings import Settings, SettingsError
 from app.translate.dag_ids import DeploymentName
@@ -51,12 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     trace_parser.add_argument(
         "--entrypoint", metavar="PATH:FUNCTION", help="load the flow from here instead (one deployment only)"
     )
+    add_compare_parser(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "embedded":
         return run_embedded()
     if arguments.command == "trace":
         return trace(arguments.deployments, arguments.entrypoint)
+    if arguments.command == "compare":
+        return run_compare(arguments)
     return serve()
 
 

@@ -147,7 +147,7 @@ class ApiClient:
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
 
-    def wait_for_run(self, dag_id: str, dag_run_id: str, states=("success", "failed"), timeout: float = 60) -> dict:
+    def wait_for_run(self, dag_id: str, dag_run_id: str, states=("success", "failed"), timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             run = self.get(f"/dags/{dag_id}/dagRuns/{dag_run_id}").get_json()

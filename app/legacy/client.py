@@ -230,6 +230,18 @@ class LegacyAirflowClient:
         """The JSON answer of a GET that must succeed (any other status is a LegacyAirflowError)."""
         return self._get_json(path, params)
 
+    def iter_task_instances(
+        self, dag_id: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[LegacyTaskInstance]:
+        """Task instances of every run of `dag_id` with a logical date in [start, end] (one call per 100)."""
+        params: dict[str, Any] = {}
+        if start is not None:
+            params["execution_date_gte"] = start.isoformat()
+        if end is not None:
+            params["execution_date_lte"] = end.isoformat()
+        for item in self.read_pages(f"/dags/{_segment(dag_id)}/dagRuns/~/taskInstances", "task_instances", params):
+            yield _parse(LegacyTaskInstance, item, self.name)
+
     def post_json(self, path: str, body: Mapping[str, Any]) -> httpx.Response:
         """POST a JSON body once (never repeated) and return the answer, whatever its status."""
         return self._send("POST", path, json=dict(body), check=False)

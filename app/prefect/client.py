@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from app.prefect.models import (
     Artifact,
+    ArtifactCollection,
     BlockDocument,
     BlockSchema,
     BlockType,
@@ -214,6 +215,9 @@ class PrefectClient:
             if error.prefect_status == 404:
                 return None
             raise
+    def filter_latest_artifacts(self, body: Mapping[str, Any]) -> list[ArtifactCollection]:
+        """The latest artifact of each key the filter selects."""
+        return _parse_list(ArtifactCollection, self._request("POST", "artifacts/latest/filter", json=body))
 
     def create_artifact(self, body: Mapping[str, Any]) -> Artifact:
         """A new artifact (with a key: a new version of it). Not repeated after a timeout: it could be made twice."""

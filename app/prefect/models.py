@@ -119,9 +119,18 @@ class Artifact(PrefectModel):
     type: str | None = None
     description: str | None = None
     data: Any = None
+    metadata_: dict[str, str] | None = None
     created: datetime | None = None
     flow_run_id: UUID | None = None
     task_run_id: UUID | None = None
+
+
+class ArtifactCollection(Artifact):
+    """The latest artifact of a key (`/artifacts/latest/filter`); `latest_id` is that artifact's id."""
+
+    key: str
+    latest_id: UUID
+    updated: datetime | None = None
 
 
 class Variable(PrefectModel):

@@ -1,0 +1,1 @@
+"""The migration from a legacy Airflow to Prefect: comparing the two sides, and the status page."""

@@ -7,7 +7,6 @@ here: BRIDGE_ROUTES_CHECK_SECONDS=0); nothing is ever restarted.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from app.settings import Settings
 from conftest import ETL, HELLO, PASSWORD, validated
 from legacy.bridges import legacy_settings, prefect_dag_ids
 from support.legacy_airflow import DAG_IDS as LEGACY_DAG_IDS
+from support.legacy_airflow import start_legacy_airflow
 
 LEGACY_ONLY = "legacy_report_1"
 PREFECT_DAG_IDS = (ETL, HELLO, "fanout.demo")
@@ -279,13 +279,19 @@ def test_a_bad_edit_of_the_routes_is_refused_and_the_last_good_routes_stay(airfl
 
 @pytest.fixture(scope="module")
 def dead_legacy_bridge(prefect_stack, tmp_path_factory) -> Iterator[LiveBridge]:
-    """The bridge with its legacy Airflow stopped: nothing listens at its address any more."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    """The bridge in front of a legacy Airflow of its own that served it and was then really stopped.
+
+    Not the session's Airflow: stopping that one would take it from the tests after this one.
+    """
+    legacy = start_legacy_airflow(tmp_path_factory.mktemp("stopped-airflow"), dag_ids=[LEGACY_ONLY])
     routes = tmp_path_factory.mktemp("dead-routes") / "routes.toml"
     write_routes(routes, "airflow")
-    live = LiveBridge(legacy_settings(prefect_stack, f"http://127.0.0.1:{port}", "pw", routes))
+    live = LiveBridge(legacy_settings(prefect_stack, legacy.url, legacy.password, routes))
+    try:
+        with live.client() as api_client:
+            assert dag_api.DAGApi(api_client).get_dag(LEGACY_ONLY).dag_id == LEGACY_ONLY  # served while it ran
+    finally:
+        legacy.stop()
     yield live
     live.stop()
 

@@ -37,12 +37,15 @@ def runs(api_client):
     return dag_run_api.DAGRunApi(api_client)
 
 
-def follow(runs, dag_id: str, dag_run_id: str, timeout: float = 60) -> str:
+def follow(runs, dag_id: str, dag_run_id: str, timeout: float = 90) -> str:
+    """Poll the run until it has finished; its final state. Fails the test if it never finishes."""
     deadline = time.monotonic() + timeout
     while True:
         state = runs.get_dag_run(dag_id, dag_run_id).state.value
-        if state in ("success", "failed") or time.monotonic() > deadline:
+        if state in ("success", "failed"):
             return state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"DAG run {dag_id}/{dag_run_id} still {state} after {timeout:g} s")
         time.sleep(0.3)
 
 

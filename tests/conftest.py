@@ -12,7 +12,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,11 +209,35 @@ def serving(app: Flask) -> Iterator[LiveBridge]:
 
 
 @pytest.fixture(scope="session")
-def live_server(settings) -> Iterator[LiveBridge]:
+def live_checkers() -> list[ValidatingMiddleware]:
+    """The checkers of every live bridge of the session: what the real client was answered."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, live_checkers) -> Iterator[LiveBridge]:
     """The bridge on a real HTTP port, for the real Airflow client (one for the session)."""
     with serving(create_app(settings)) as bridge:
+        live_checkers.append(bridge.checker)
         yield bridge
         assert_conforming(bridge.checker)
+
+
+@pytest.fixture
+def serve_live(settings, live_checkers) -> Iterator[Callable[..., LiveBridge]]:
+    """`serve_live(**setting_overrides)`: another live bridge, for this test only."""
+    mine: list[ValidatingMiddleware] = []
+    with ExitStack() as servers:
+
+        def serve(**overrides) -> LiveBridge:
+            bridge = servers.enter_context(serving(create_app(settings.model_copy(update=overrides))))
+            mine.append(bridge.checker)
+            live_checkers.append(bridge.checker)
+            return bridge
+
+        yield serve
+    for checker in mine:
+        assert_conforming(checker)
 
 
 @pytest.fixture

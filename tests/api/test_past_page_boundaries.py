@@ -3,7 +3,7 @@
 Prefect answers at most 200 flow runs or task runs per filter call and 50
 events per page (the rest by link); the bridge counts dagStats itself up
 to a bound, then lets Prefect count. This module makes enough real rows to
-cross those boundaries and the dagStats bound (2,000 runs), fast, through
+cross those boundaries (and a lowered dagStats bound), fast, through
 Prefect's API: runs of a deployment no runner serves, created finished
 (COMPLETED) in bulk, and task runs created finished in one of them. No flow
 executes, so nothing else picks them up. Everything is deleted at the end.

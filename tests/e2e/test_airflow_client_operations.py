@@ -75,34 +75,25 @@ def test_task_instances_of_one_run_in_a_batch(task_instances, failed_etl_run):
     assert found.total_entries == 3
 
 
+def marking(state: str, *, dry_run: bool = True) -> UpdateTaskInstance:
+    return UpdateTaskInstance(new_state=UpdateTaskState(state), dry_run=dry_run)
+
+
 def test_marking_one_task_instance(task_instances, failed_run):
-    dry = task_instances.patch_task_instance(
-        ETL,
-        failed_run.dag_run_id,
-        "transform",
-        update_task_instance=UpdateTaskInstance(new_state=UpdateTaskState("success")),
-    )
-    assert (dry.task_id, dry.dag_run_id) == ("transform", failed_run.dag_run_id)
-    assert task_instances.get_task_instance(ETL, failed_run.dag_run_id, "transform").state.value == "failed"
-    task_instances.patch_task_instance(
-        ETL,
-        failed_run.dag_run_id,
-        "transform",
-        update_task_instance=UpdateTaskInstance(new_state=UpdateTaskState("success"), dry_run=False),
-    )
-    assert task_instances.get_task_instance(ETL, failed_run.dag_run_id, "transform").state.value == "success"
+    run_id = failed_run.dag_run_id
+    dry = task_instances.patch_task_instance(ETL, run_id, "transform", update_task_instance=marking("success"))
+    assert (dry.task_id, dry.dag_run_id) == ("transform", run_id)
+    assert task_instances.get_task_instance(ETL, run_id, "transform").state.value == "failed"
+    marked = marking("success", dry_run=False)
+    task_instances.patch_task_instance(ETL, run_id, "transform", update_task_instance=marked)
+    assert task_instances.get_task_instance(ETL, run_id, "transform").state.value == "success"
 
 
 def test_marking_a_mapped_task_instance_dry_run(task_instances, fanout_run):
-    ref = task_instances.patch_mapped_task_instance(
-        FANOUT,
-        fanout_run.dag_run_id,
-        "square",
-        3,
-        update_task_instance=UpdateTaskInstance(new_state=UpdateTaskState("failed")),
-    )
-    assert (ref.task_id, ref.dag_run_id) == ("square", fanout_run.dag_run_id)
-    assert task_instances.get_mapped_task_instance(FANOUT, fanout_run.dag_run_id, "square", 3).state.value == "success"
+    run_id = fanout_run.dag_run_id
+    ref = task_instances.patch_mapped_task_instance(FANOUT, run_id, "square", 3, update_task_instance=marking("failed"))
+    assert (ref.task_id, ref.dag_run_id) == ("square", run_id)
+    assert task_instances.get_mapped_task_instance(FANOUT, run_id, "square", 3).state.value == "success"
 
 
 def test_setting_the_state_of_task_instances(dags, task_instances, failed_run):

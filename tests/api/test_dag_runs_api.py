@@ -91,22 +91,6 @@ def test_concurrent_triggers_at_one_logical_date_create_one_run(live_bridge, pre
     assert len(created) == 1
 
 
-def test_triggers_from_two_replicas_at_one_logical_date_leave_one_run(make_app, prefect_stack):
-    # Each replica serialises only its own triggers: here the check after
-    # creating has to find the duplicate and remove it.
-    logical_date = (datetime.now(UTC) - timedelta(hours=2, minutes=13)).isoformat()
-    ids = [new_id("replica") for _ in range(2)]
-    replicas = [make_app().test_client() for _ in ids]
-
-    def trigger(index):
-        body = {"dag_run_id": ids[index], "logical_date": logical_date}
-        return replicas[index].post(f"/api/v1/dags/{HELLO}/dagRuns", json=body, headers=AUTH)
-
-    responses = concurrently(2, trigger)
-    assert sorted(response.status_code for response in responses) == [200, 409]
-    assert len([run for run_id in ids for run in prefect_runs_named(prefect_stack, run_id)]) == 1
-
-
 @pytest.mark.parametrize(
     ("body", "detail"),
     [

@@ -121,7 +121,7 @@ def test_logs_page_with_continuation_tokens(api, fanout_run):
     assert api.get(f"{base}?token=garbage").status_code == 400
 
 
-def test_xcom_entries_are_the_task_runs_artifacts(api, prefect_stack):
+def test_xcom_entries_are_the_task_runs_artifacts(api, prefect_stack, failed_etl_run):
     run = finish_run(prefect_stack, ETL, "etl/demo", {}, 3)
     base = f"/dags/{ETL}/dagRuns/{run.dag_run_id}/taskInstances"
     listed = api.get(f"{base}/load/xcomEntries").get_json()
@@ -145,7 +145,8 @@ def test_tasks_of_a_dag_come_from_its_latest_completed_run(api, failed_etl_run):
     assert api.get(f"/dags/{ETL}/tasks?order_by=color").status_code == 400
 
 
-def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
+def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack, failed_etl_run):
+    # failed_etl_run: the module's completed run gives the DAG's task graph (`load` that never ran)
     run = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
     base = f"/dags/{ETL}/dagRuns/{run.dag_run_id}/taskInstances"
     dry = api.patch(f"{base}/transform", json={"new_state": "success"})
@@ -165,7 +166,7 @@ def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
     assert refused.status_code == 400
 
 
-def test_clearing_task_instances_reruns_the_flow_run(api, prefect_stack):
+def test_clearing_task_instances_reruns_the_flow_run(api, prefect_stack, failed_etl_run):
     run = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
     dag_run_id = run.dag_run_id
     dry = api.post(f"/dags/{ETL}/clearTaskInstances", json={"dag_run_id": dag_run_id})

@@ -138,8 +138,9 @@ def test_idempotent_triggering_under_concurrency(runs):
     with ThreadPoolExecutor(max_workers=6) as pool:
         outcomes = list(pool.map(trigger, range(6)))
     assert sorted(map(str, outcomes)) == sorted(["409"] * 5 + [run_id])
-    matching = runs.get_dag_runs_batch(ListDagRunsForm(dag_ids=[HELLO], page_limit=1000))
-    assert [each.dag_run_id for each in matching.dag_runs].count(run_id) == 1
+    moment = runs.get_dag_run(HELLO, run_id).execution_date
+    form = ListDagRunsForm(dag_ids=[HELLO], execution_date_gte=moment, execution_date_lte=moment)
+    assert [each.dag_run_id for each in runs.get_dag_runs_batch(form).dag_runs] == [run_id]
 
 
 @pytest.mark.parametrize(

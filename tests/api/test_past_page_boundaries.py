@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from app.services import dag_stats
+from support.prefect_stack import repeating
 
 FLOW, DEPLOYMENT = "bulk-pages", "unserved"
 DAG = "bulk-pages.unserved"  # the automatic dag_id
@@ -39,22 +40,12 @@ class Bulk:
 
 
 def prefect(api_url: str, method: str, path: str, **kwargs) -> httpx.Response:
-    """One call to Prefect, repeated while SQLite is busy (503) or too slow to answer.
-
-    Every call made here is safe to repeat: creates carry idempotency keys
-    (or are upserts), reads and deletes change nothing twice.
-    """
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            response = httpx.request(method, api_url + path, trust_env=False, timeout=60, **kwargs)
-        except httpx.TimeoutException:
-            assert time.monotonic() < deadline, f"{method} {path}: Prefect did not answer for 180 s"
-            continue
-        if response.status_code != 503 or time.monotonic() > deadline:
-            assert response.status_code < 300, (path, response.status_code, response.text[:300])
-            return response
-        time.sleep(0.3)
+    """One call to Prefect, repeated while it is busy or slow: every call here is safe to
+    repeat (creates carry idempotency keys or are upserts)."""
+    with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as client:
+        response = repeating(client, method, path, time.monotonic() + 180, **kwargs)
+    assert response.status_code < 300, (path, response.status_code, response.text[:300])
+    return response
 
 
 def read_all(api_url: str, path: str, body: dict) -> list[dict]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from app.settings import Settings
 from support.airflow_spec import ValidatingMiddleware, default_validator
 from support.prefect_call_recorder import prefect_calls_are_declared, record_prefect_calls  # noqa: F401 (autouse)
 from support.prefect_stack import Stack, create_flow_run, start_stack, wait_for_flow_run, wait_for_task_runs
+
+pytest_plugins = ["support.file_order"]
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password"
@@ -61,14 +64,17 @@ def finish_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, tas
     return FinishedRun(dag_id, f"prefect__{flow_run['id']}", flow_run["id"], state)
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: each module makes the runs it reads, so another module's
+# runs (a failed run marked success becomes the DAG's latest completed run,
+# the task graph the bridge shows) never change what it sees.
+@pytest.fixture(scope="module")
 def failed_etl_run(prefect_stack) -> FinishedRun:
     """An ETL run that failed in `transform`, after a completed one (the DAG's task graph)."""
     finish_run(prefect_stack, ETL, "etl/demo", {}, 3)
     return finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fanout_run(prefect_stack) -> FinishedRun:
     return finish_run(prefect_stack, FANOUT, "fanout/demo", {"width": FANOUT_WIDTH}, FANOUT_WIDTH + 2)
 
@@ -117,12 +123,29 @@ def prefect_calls() -> CountingTransport:
     return CountingTransport()
 
 
-@pytest.fixture
-def app(settings, prefect_calls) -> Iterator[Flask]:
-    app = create_app(settings, prefect_transport=prefect_calls)
-    checker = validated(app)
-    yield app
+def assert_conforming(checker: ValidatingMiddleware) -> None:
     assert not checker.failures, "responses that break Airflow's v1 spec:\n" + "\n".join(map(str, checker.failures))
+
+
+@pytest.fixture
+def make_app(settings) -> Iterator[Callable[..., Flask]]:
+    """`make_app(**setting_overrides, prefect_transport=None)`: an app whose every
+    /api/v1 response is checked against the spec when the test ends."""
+    checkers: list[ValidatingMiddleware] = []
+
+    def make(prefect_transport: httpx.BaseTransport | None = None, **overrides) -> Flask:
+        app = create_app(settings.model_copy(update=overrides), prefect_transport=prefect_transport)
+        checkers.append(validated(app))
+        return app
+
+    yield make
+    for checker in checkers:
+        assert_conforming(checker)
+
+
+@pytest.fixture
+def app(make_app, prefect_calls) -> Flask:
+    return make_app(prefect_transport=prefect_calls)
 
 
 class ApiClient:
@@ -148,11 +171,16 @@ class ApiClient:
         return self.request("DELETE", path, **kwargs)
 
     def wait_for_run(self, dag_id: str, dag_run_id: str, states=("success", "failed"), timeout: float = 180) -> dict:
+        """Poll the run until its state is one of `states`; fail the test if it never gets there."""
         deadline = time.monotonic() + timeout
         while True:
-            run = self.get(f"/dags/{dag_id}/dagRuns/{dag_run_id}").get_json()
-            if run.get("state") in states or time.monotonic() > deadline:
+            response = self.get(f"/dags/{dag_id}/dagRuns/{dag_run_id}")
+            assert response.status_code == 200, response.get_json()
+            run = response.get_json()
+            if run["state"] in states:
                 return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"DAG run {dag_id}/{dag_run_id} still {run['state']} after {timeout:g} s")
             time.sleep(0.3)
 
 
@@ -167,24 +195,71 @@ class LiveBridge:
     checker: ValidatingMiddleware
 
 
-@pytest.fixture(scope="session")
-def live_bridge(settings) -> Iterator[LiveBridge]:
-    """The bridge on a real HTTP port, for the real Airflow client."""
-    app = create_app(settings)
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveBridge]:
+    """`app` on a real HTTP port (threaded), its responses checked against the spec."""
     checker = validated(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveBridge(f"http://127.0.0.1:{server.server_port}/api/v1", checker)
-    server.shutdown()
+    try:
+        yield LiveBridge(f"http://127.0.0.1:{server.server_port}/api/v1", checker)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_checkers() -> list[ValidatingMiddleware]:
+    """The checkers of every live bridge of the session: what the real client was answered."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, live_checkers) -> Iterator[LiveBridge]:
+    """The bridge on a real HTTP port, for the real Airflow client (one for the session)."""
+    with serving(create_app(settings)) as bridge:
+        live_checkers.append(bridge.checker)
+        yield bridge
+        assert_conforming(bridge.checker)
+
+
+@pytest.fixture
+def serve_live(settings, live_checkers) -> Iterator[Callable[..., LiveBridge]]:
+    """`serve_live(**setting_overrides)`: another live bridge, for this test only."""
+    mine: list[ValidatingMiddleware] = []
+    with ExitStack() as servers:
+
+        def serve(**overrides) -> LiveBridge:
+            bridge = servers.enter_context(serving(create_app(settings.model_copy(update=overrides))))
+            mine.append(bridge.checker)
+            live_checkers.append(bridge.checker)
+            return bridge
+
+        yield serve
+    for checker in mine:
+        assert_conforming(checker)
+
+
+@pytest.fixture
+def live_bridge(live_server) -> Iterator[LiveBridge]:
+    """The session's live bridge; the test fails if it gave a response that breaks the spec."""
+    before = len(live_server.checker.failures)
+    yield live_server
+    assert live_server.checker.failures[before:] == [], live_server.checker.failures[before:]
+
+
+def airflow_client(bridge: LiveBridge):
+    """apache-airflow-client 2.10, configured for `bridge` (use it as a context manager)."""
+    from airflow_client import client
+
+    return client.ApiClient(client.Configuration(host=bridge.url, username="admin", password=PASSWORD))
 
 
 @pytest.fixture(scope="module")
-def api_client(live_bridge):
+def api_client(live_server):
     """The real apache-airflow-client 2.10, configured for the bridge on its live port."""
-    from airflow_client import client
-
-    configuration = client.Configuration(host=live_bridge.url, username="admin", password=PASSWORD)
-    with client.ApiClient(configuration) as api:
+    before = len(live_server.checker.failures)
+    with airflow_client(live_server) as api:
         yield api
-    assert not live_bridge.checker.failures, live_bridge.checker.failures
+    assert live_server.checker.failures[before:] == [], live_server.checker.failures[before:]

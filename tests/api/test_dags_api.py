@@ -111,5 +111,6 @@ def test_a_dag_page_costs_two_prefect_calls(api, prefect_calls):
 
 
 def test_reading_a_dag_costs_one_prefect_call(api, prefect_calls):
-    api.get(f"/dags/{ETL}")
+    response = api.get(f"/dags/{ETL}")
+    assert response.status_code == 200 and response.get_json()["dag_id"] == ETL
     assert len(prefect_calls.calls) == 1

@@ -73,8 +73,12 @@ def test_default_pool_always_exists_and_keeps_its_name(api):
     assert deleted.status_code == 400 and deleted.get_json()["detail"] == "Default Pool can't be deleted"
     renamed = api.patch("/pools/default_pool", json={"name": "other", "slots": 1})
     assert renamed.status_code == 400 and renamed.get_json()["detail"] == "Default Pool's name can't be modified"
-    resized = api.patch("/pools/default_pool?update_mask=slots", json={"slots": 128})
-    assert resized.status_code == 200 and resized.get_json()["slots"] == 128
+    try:
+        resized = api.patch("/pools/default_pool?update_mask=slots", json={"slots": pool["slots"] + 1})
+        assert resized.status_code == 200 and resized.get_json()["slots"] == pool["slots"] + 1
+    finally:  # later tests see the size it had
+        restored = api.patch("/pools/default_pool?update_mask=slots", json={"slots": pool["slots"]})
+    assert restored.get_json()["slots"] == pool["slots"]
 
 
 def test_patch_with_and_without_update_mask_and_renames(api, make_pool):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ETL, FANOUT, FANOUT_WIDTH, finish_run
+from support.prefect_stack import wait_for_flow_run
 
 
 def _instances(api, run) -> dict:
@@ -34,8 +35,10 @@ def test_a_50_task_run_costs_a_fixed_number_of_prefect_calls(api, fanout_run, pr
 
 def test_a_page_across_runs_costs_a_fixed_number_of_calls(api, fanout_run, failed_etl_run, prefect_calls):
     prefect_calls.reset()
-    body = api.get("/dags/~/dagRuns/~/taskInstances?limit=100").get_json()
-    assert len(body["task_instances"]) == min(100, body["total_entries"])
+    response = api.get("/dags/~/dagRuns/~/taskInstances?limit=100")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["task_instances"] and len(body["task_instances"]) == min(100, body["total_entries"])
     # page + count, the flow runs on it, their task runs (map indexes), and
     # the names of deployments this app has not seen yet (2, cold)
     assert len(prefect_calls.calls) <= 6, prefect_calls.calls
@@ -121,7 +124,7 @@ def test_logs_page_with_continuation_tokens(api, fanout_run):
     assert api.get(f"{base}?token=garbage").status_code == 400
 
 
-def test_xcom_entries_are_the_task_runs_artifacts(api, prefect_stack):
+def test_xcom_entries_are_the_task_runs_artifacts(api, prefect_stack, failed_etl_run):
     run = finish_run(prefect_stack, ETL, "etl/demo", {}, 3)
     base = f"/dags/{ETL}/dagRuns/{run.dag_run_id}/taskInstances"
     listed = api.get(f"{base}/load/xcomEntries").get_json()
@@ -145,7 +148,8 @@ def test_tasks_of_a_dag_come_from_its_latest_completed_run(api, failed_etl_run):
     assert api.get(f"/dags/{ETL}/tasks?order_by=color").status_code == 400
 
 
-def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
+def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack, failed_etl_run):
+    # failed_etl_run: the module's completed run gives the DAG's task graph (`load` that never ran)
     run = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
     base = f"/dags/{ETL}/dagRuns/{run.dag_run_id}/taskInstances"
     dry = api.patch(f"{base}/transform", json={"new_state": "success"})
@@ -165,13 +169,16 @@ def test_marking_a_task_instance_changes_its_task_run(api, prefect_stack):
     assert refused.status_code == 400
 
 
-def test_clearing_task_instances_reruns_the_flow_run(api, prefect_stack):
-    dag_run_id = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2).dag_run_id
+def test_clearing_task_instances_reruns_the_flow_run(api, prefect_stack, failed_etl_run):
+    run = finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
+    dag_run_id = run.dag_run_id
     dry = api.post(f"/dags/{ETL}/clearTaskInstances", json={"dag_run_id": dag_run_id})
     assert sorted(each["task_id"] for each in dry.get_json()["task_instances"]) == ["load", "transform"]
     assert api.get(f"/dags/{ETL}/dagRuns/{dag_run_id}").get_json()["state"] == "failed"
     cleared = api.post(f"/dags/{ETL}/clearTaskInstances", json={"dag_run_id": dag_run_id, "dry_run": False})
     assert cleared.status_code == 200
-    # Prefect runs the flow again (it fails again: its parameters did not change)
-    assert api.wait_for_run(ETL, dag_run_id, states=("failed",))["state"] == "failed"
+    # Prefect really runs the flow again: a second try (it fails again: its parameters did not change).
+    rerun = wait_for_flow_run(prefect_stack.api_url, run.flow_run_id)
+    assert (rerun["run_count"], rerun["state_type"]) == (2, "FAILED")
+    assert api.wait_for_run(ETL, dag_run_id)["state"] == "failed"
     assert api.post("/dags/nope/clearTaskInstances", json={}).status_code == 404

@@ -7,7 +7,6 @@ from airflow_client.client.api import (
     config_api,
     dag_api,
     dag_stats_api,
-    event_log_api,
     import_error_api,
     plugin_api,
     provider_api,
@@ -22,14 +21,6 @@ def test_dag_stats(api_client):
     stats = dag_stats_api.DagStatsApi(api_client).get_dag_stats(dag_ids=f"{ETL},{HELLO}")
     assert [dag.dag_id for dag in stats.dags] == [ETL, HELLO]
     assert [stat.state for stat in stats.dags[0].stats] == ["queued", "success", "running", "failed"]
-
-
-def test_event_logs_read_back_by_id(api_client):
-    events = event_log_api.EventLogApi(api_client)
-    page = events.get_event_logs(limit=2, order_by="-when")
-    assert page.total_entries >= len(page.event_logs)
-    for entry in page.event_logs:
-        assert events.get_event_log(entry.event_log_id).event == entry.event
 
 
 def test_empty_collections(api_client):

@@ -7,7 +7,7 @@ from airflow_client.client.api import dag_api, dag_run_api, task_instance_api, x
 from airflow_client.client.exceptions import NotFoundException
 from airflow_client.client.model.dag_run import DAGRun
 
-from conftest import ETL, FANOUT, FANOUT_WIDTH
+from conftest import ETL, FANOUT, FANOUT_WIDTH, finish_run
 from support.prefect_stack import prefect_call, wait_for_flow_run, wait_for_task_runs
 
 
@@ -62,11 +62,11 @@ def test_a_mapped_task_shows_its_map_indexes(task_instances, fanout_run):
         task_instances.get_task_instance(FANOUT, fanout_run.dag_run_id, "square")
 
 
-def test_tasks_and_xcoms(api_client, failed_etl_run):
+def test_tasks_and_xcoms(api_client, prefect_stack, failed_etl_run):
     dags = dag_api.DAGApi(api_client)
     tasks = dags.get_tasks(ETL).tasks
     assert {task.task_id: task.downstream_task_ids for task in tasks}["extract"] == ["transform"]
-    completed = dag_run_api.DAGRunApi(api_client).get_dag_runs(ETL, state=["success"], limit=1).dag_runs[0]
+    completed = finish_run(prefect_stack, ETL, "etl/demo", {}, 3)  # this test's own, with its `load` artifact
     xcoms = x_com_api.XComApi(api_client)
     entries = xcoms.get_xcom_entries(ETL, completed.dag_run_id, "load")
     assert [entry.key for entry in entries.xcom_entries] == ["load-summary"]

@@ -354,13 +354,22 @@ class UnmatchedRequest(NamedTuple):
     status: int
 
 
+class Answer(NamedTuple):
+    """One response to a request the spec knows: which operation, its status, and who asked."""
+
+    operation_id: str
+    status: int
+    user_agent: str
+
+
 class ValidatingMiddleware:
     """WSGI middleware checking every /api/v1 response against the spec.
 
     Responses pass through byte for byte; findings are only recorded:
     `failures` (non-conforming responses), `seen_operations` (operationIds
-    exercised) and `unmatched` (404/405 for paths or methods the spec lacks,
-    which have no operation to be judged against).
+    exercised), `answers` (each response to an operation, with its status and
+    the client's User-Agent) and `unmatched` (404/405 for paths or methods the
+    spec lacks, which have no operation to be judged against).
     """
 
     def __init__(self, wsgi_app: Callable, validator: SpecValidator) -> None:
@@ -369,6 +378,7 @@ class ValidatingMiddleware:
         self.failures: list[ResponseFailure] = []
         self.unmatched: list[UnmatchedRequest] = []
         self.seen_operations: set[str] = set()
+        self.answers: list[Answer] = []
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if not _is_api_request(environ):
@@ -402,6 +412,7 @@ class ValidatingMiddleware:
                 return
             if match is not None:
                 self.seen_operations.add(match[0])
+                self.answers.append(Answer(match[0], status, environ.get("HTTP_USER_AGENT", "")))
             problems = self.validator.validate(method, path, status, content_type, body)
         except Exception as error:  # a validator bug must not break the app under test
             problems = [f"validator crashed: {error!r}"]

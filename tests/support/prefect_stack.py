@@ -50,47 +50,60 @@ def start_stack(tmp_dir: Path) -> Stack:
     return Stack(api_url=api_url, server=server, flows=flows)
 
 
+def repeating(client: httpx.Client, method: str, path: str, deadline: float, **kwargs: Any) -> httpx.Response:
+    """`method path`, repeated until `deadline` while Prefect is busy (503) or too slow to answer.
+
+    Prefect on SQLite answers 503 while another writer holds the database
+    (SQLITE_BUSY), and on a loaded machine may take longer than a request's
+    timeout. Only for requests that are safe to repeat: reads, and creates
+    that carry an idempotency key.
+    """
+    while True:
+        try:
+            response = client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            if time.monotonic() > deadline:
+                raise
+            continue
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.3)
+
+
 def create_flow_run(
     api_url: str,
     deployment: str,
     parameters: Mapping[str, Any] | None = None,
-    timeout: float = 30,
+    timeout: float = 120,
 ) -> dict[str, Any]:
     """Create a flow run of `deployment` ("flow/deployment"); return it.
 
-    Prefect on SQLite answers 503 while another writer holds the database
-    (SQLITE_BUSY), often in the first seconds and whenever runs are
-    executing. An idempotency key makes the retry safe: if an attempt did
+    An idempotency key makes repeating the create safe: if an attempt did
     get through, Prefect returns that run instead of creating a second.
     """
     body = {"parameters": dict(parameters or {}), "idempotency_key": str(uuid.uuid4())}
     deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=api_url, timeout=10, trust_env=False) as client:
-        deployment_id = client.get(f"/deployments/name/{deployment}").raise_for_status().json()["id"]
-        while True:
-            response = client.post(f"/deployments/{deployment_id}/create_flow_run", json=body)
-            if response.status_code != 503 or time.monotonic() > deadline:
-                return response.raise_for_status().json()
-            time.sleep(0.5)
+    with httpx.Client(base_url=api_url, timeout=30, trust_env=False) as client:
+        found = repeating(client, "GET", f"/deployments/name/{deployment}", deadline)
+        deployment_id = found.raise_for_status().json()["id"]
+        path = f"/deployments/{deployment_id}/create_flow_run"
+        return repeating(client, "POST", path, deadline, json=body).raise_for_status().json()
 
 
 def wait_for_flow_run(
     api_url: str,
     flow_run_id: str,
     states: Collection[str] = FINAL_STATES,
-    timeout: float = 60,
+    timeout: float = 120,
 ) -> dict[str, Any]:
     """Poll the flow run until its state type is one of `states`; return it."""
     deadline = time.monotonic() + timeout
-    state = "unknown"
-    with httpx.Client(base_url=api_url, timeout=10, trust_env=False) as client:
+    with httpx.Client(base_url=api_url, timeout=30, trust_env=False) as client:
         while True:
-            response = client.get(f"/flow_runs/{flow_run_id}")
-            if response.status_code != 503:  # 503 is SQLITE_BUSY: just poll again
-                flow_run = response.raise_for_status().json()
-                state = flow_run["state_type"]
-                if state in states:
-                    return flow_run
+            flow_run = repeating(client, "GET", f"/flow_runs/{flow_run_id}", deadline).raise_for_status().json()
+            state = flow_run["state_type"]
+            if state in states:
+                return flow_run
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"flow run {flow_run_id} still {state} after {timeout:g} s, expected one of {sorted(states)}"
@@ -98,7 +111,7 @@ def wait_for_flow_run(
             time.sleep(0.2)
 
 
-def wait_for_task_runs(api_url: str, flow_run_id: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
+def wait_for_task_runs(api_url: str, flow_run_id: str, count: int, timeout: float = 120) -> list[dict[str, Any]]:
     """Poll until the flow run has `count` task runs, all finished, and their logs are in; return the task runs.
 
     Prefect records task runs and logs from events, a moment after the flow
@@ -107,26 +120,27 @@ def wait_for_task_runs(api_url: str, flow_run_id: str, count: int, timeout: floa
     deadline = time.monotonic() + timeout
     body = {"task_runs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 200}
     logs = {"logs": {"flow_run_id": {"any_": [flow_run_id]}, "task_run_id": {"is_null_": False}}, "limit": 200}
-    with httpx.Client(base_url=api_url, timeout=10, trust_env=False) as client:
+    with httpx.Client(base_url=api_url, timeout=30, trust_env=False) as client:
         while True:
-            response = client.post("/task_runs/filter", json=body)
-            if response.status_code != 503:
-                task_runs = response.raise_for_status().json()
-                finished = {run["id"] for run in task_runs if run["state_type"] in FINAL_STATES}
-                # Every task run logs at least its end ("Finished in state ...").
-                logged = {line["task_run_id"] for line in client.post("/logs/filter", json=logs).json()}
-                if len(finished) == count and finished <= logged:
-                    return task_runs
+            task_runs = repeating(client, "POST", "/task_runs/filter", deadline, json=body).raise_for_status().json()
+            finished = {run["id"] for run in task_runs if run["state_type"] in FINAL_STATES}
+            # Every task run logs at least its end ("Finished in state ...").
+            lines = repeating(client, "POST", "/logs/filter", deadline, json=logs).raise_for_status().json()
+            if len(finished) == count and finished <= {line["task_run_id"] for line in lines}:
+                return task_runs
             if time.monotonic() > deadline:
-                raise TimeoutError(f"flow run {flow_run_id}: task runs not settled after {timeout:g} s")
+                raise TimeoutError(
+                    f"flow run {flow_run_id}: {len(finished)} of {count} task runs finished and logged "
+                    f"after {timeout:g} s"
+                )
             time.sleep(0.3)
 
 
-def prefect_call(method: str, url: str, timeout: float = 30, **kwargs: Any) -> httpx.Response:
+def prefect_call(method: str, url: str, timeout: float = 60, **kwargs: Any) -> httpx.Response:
     """One request straight to Prefect, repeated while a busy SQLite database answers 503."""
     deadline = time.monotonic() + timeout
     while True:
-        response = httpx.request(method, url, trust_env=False, timeout=10, **kwargs)
+        response = httpx.request(method, url, trust_env=False, timeout=30, **kwargs)
         if response.status_code != 503 or time.monotonic() > deadline:
             return response
         time.sleep(0.3)

@@ -42,6 +42,7 @@ ENVIRONMENT = {
     "BRIDGE_LEGACY_AIRFLOW_CONNECT_TIMEOUT": "legacy_airflow_connect_timeout",
     "BRIDGE_ROUTES_FILE": "routes_file",
     "BRIDGE_ROUTES_CHECK_SECONDS": "routes_check_seconds",
+    "BRIDGE_MAX_BODY_BYTES": "max_body_bytes",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -80,6 +81,8 @@ class Settings(BaseModel):
     legacy_airflow_connect_timeout: Seconds = 3.0
     routes_file: Path | None = None
     routes_check_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
+    #: Larger request bodies are a 413, refused before they are read (README "Hostile input").
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
 
     @field_validator("prefect_api_url")
     @classmethod

@@ -48,7 +48,8 @@ def _check_raw_request() -> None:
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise _too_large_error(limit)
-    if limit is not None and request.content_length is None and "wsgi.input_terminated" in request.environ:
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if limit is not None and chunked and "wsgi.input_terminated" in request.environ:
         _buffer_streamed_body(limit)
     if CONTROL_CHARACTERS.search(request.path):
         raise BadRequest("The path contains a control character (such as NUL, CR or LF): no id holds one")

@@ -19,7 +19,7 @@ def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) 
     Prefect (to the legacy Airflow): the seam the tests use to count upstream
     calls and to inject upstream failures.
     """
-    from app import api_v1
+    from app import api_v1, guards
     from app.api_v1.problems import problem, render
     from app.bridge import EXTENSION, Bridge
     from app.errors import BridgeError
@@ -31,6 +31,7 @@ def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) 
     app.extensions[EXTENSION] = Bridge.build(
         settings or Settings.from_env(), transport=prefect_transport, legacy_transport=legacy_transport
     )
+    guards.install(app, app.extensions[EXTENSION].settings.max_body_bytes)
     api_v1.register(app)
     migration_page.register(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import httpx
@@ -11,6 +12,7 @@ from app.legacy import LegacyAirflowClient, legacy_client_from_settings
 from app.migration.findings import FindingStore
 from app.migration.service import MigrationService
 from app.prefect import PrefectClient
+from app.services.auth import Authenticator, FailureThrottle
 from app.services.blocks import BlockTypes
 from app.services.catalog import DagCatalog
 from app.services.connections import ConnectionService
@@ -29,6 +31,7 @@ from app.translate.dag_ids import load_mapping
 from app.translate.states import StateTable, load_state_table
 
 EXTENSION = "airflow_prefect_bridge"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,6 +54,8 @@ class Bridge:
     routes: RouteService | None = None
     merged: MergedListings | None = None
     shadow: ShadowRuns | None = None
+    #: None: authentication is off (BRIDGE_AUTH=false).
+    auth: Authenticator | None = None
 
     @classmethod
     def build(
@@ -107,6 +112,7 @@ class Bridge:
             merged=merged,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
             migration=migration,
+            auth=_authenticator(settings),
         )
 
 
@@ -117,6 +123,15 @@ def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient
     return RouteService(
         settings.routes_file, catalog.mapping, check_seconds=settings.routes_check_seconds, airflow_has=airflow_has
     )
+
+
+def _authenticator(settings: Settings) -> Authenticator | None:
+    if not settings.auth_enabled:
+        log.warning("BRIDGE_AUTH=false: the API is open to anyone who can reach it, with an admin's rights")
+        return None
+    throttle = FailureThrottle(settings.login_failure_burst, settings.login_failures_per_minute)
+    users = {settings.admin_username: settings.admin_password.get_secret_value()}
+    return Authenticator(users, cache_seconds=settings.auth_cache_seconds, throttle=throttle)
 
 
 def current_bridge() -> Bridge:

@@ -40,6 +40,17 @@ class NotFound(BridgeError):
     title = "Not Found"
 
 
+class TooManyRequests(BridgeError):
+    """Too many failed logins from one address: try again after `retry_after` seconds."""
+
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class NotAcceptable(BridgeError):
     status = 406
     title = "Not Acceptable"

@@ -42,6 +42,11 @@ ENVIRONMENT = {
     "BRIDGE_LEGACY_AIRFLOW_CONNECT_TIMEOUT": "legacy_airflow_connect_timeout",
     "BRIDGE_ROUTES_FILE": "routes_file",
     "BRIDGE_ROUTES_CHECK_SECONDS": "routes_check_seconds",
+    "BRIDGE_MAX_BODY_BYTES": "max_body_bytes",
+    "BRIDGE_AUTH_CACHE_SECONDS": "auth_cache_seconds",
+    "BRIDGE_LOGIN_FAILURE_BURST": "login_failure_burst",
+    "BRIDGE_LOGIN_FAILURES_PER_MINUTE": "login_failures_per_minute",
+    "BRIDGE_TRUSTED_PROXY_HOPS": "trusted_proxy_hops",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -80,6 +85,13 @@ class Settings(BaseModel):
     legacy_airflow_connect_timeout: Seconds = 3.0
     routes_file: Path | None = None
     routes_check_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
+    #: Larger request bodies are a 413, refused before they are read (README "Hostile input").
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    # Authentication (README "Authentication"): verdict cache, failed-login throttle, proxies in front.
+    auth_cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
+    login_failure_burst: Annotated[int, Field(ge=1, le=1000)] = 5
+    login_failures_per_minute: Annotated[float, Field(gt=0, le=6000)] = 6.0
+    trusted_proxy_hops: Annotated[int, Field(ge=0, le=10)] = 0
 
     @field_validator("prefect_api_url")
     @classmethod

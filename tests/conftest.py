@@ -28,7 +28,8 @@ from support.airflow_spec import ValidatingMiddleware, default_validator
 from support.prefect_call_recorder import prefect_calls_are_declared, record_prefect_calls  # noqa: F401 (autouse)
 from support.prefect_stack import Stack, create_flow_run, start_stack, wait_for_flow_run, wait_for_task_runs
 
-pytest_plugins = ["support.file_order"]
+# The reversed second pass (make test), and every log record of the suite checked for known secrets.
+pytest_plugins = ["support.file_order", "support.secret_log_guard"]
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password"

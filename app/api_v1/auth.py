@@ -1,25 +1,18 @@
-"""HTTP Basic authentication of the one configured user (full users and roles come later)."""
+"""HTTP Basic authentication of the v1 API (the rules: app/services/auth.py, README "Authentication")."""
 
 from __future__ import annotations
 
-import hmac
-
-from flask import request
+from flask import g, request
 
 from app.bridge import current_bridge
-from app.errors import Unauthenticated
+from app.services.auth import client_address
 
 
 def require_basic_auth() -> None:
-    settings = current_bridge().settings
-    if not settings.auth_enabled:
+    bridge = current_bridge()
+    if bridge.auth is None:
         return
-    credentials = request.authorization
-    if credentials is None or credentials.type != "basic":
-        raise Unauthenticated("Authentication is required: send HTTP Basic credentials")
-    expected_password = settings.admin_password.get_secret_value() if settings.admin_password else ""
-    # Compare both in constant time, and always both, so timing tells nothing.
-    user_ok = hmac.compare_digest((credentials.username or "").encode(), settings.admin_username.encode())
-    password_ok = hmac.compare_digest((credentials.password or "").encode(), expected_password.encode())
-    if not (user_ok and password_ok):
-        raise Unauthenticated("Invalid credentials")
+    address = client_address(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), bridge.settings.trusted_proxy_hops
+    )
+    g.user = bridge.auth.authenticate(request.headers.get("Authorization"), address)

@@ -26,6 +26,8 @@ PAGING = ("limit", "offset")
 #: What Airflow answers documents (config, DAG sources) in, in its order of preference.
 DOCUMENT_MEDIA_TYPES = ("text/plain", "application/json")
 TRUE_WORDS = {"true": True, "false": False}
+#: Arrays and objects a request body may nest (README "Hostile input"); the body itself is level 1.
+MAX_JSON_DEPTH = 64
 
 
 class Query:
@@ -97,10 +99,7 @@ class Body:
 
     def __init__(self, allowed: Iterable[str] | None) -> None:
         """`allowed`: the keys the operation takes; None when it reads some and ignores the rest."""
-        try:
-            data = request.get_json(force=True, silent=False)
-        except WerkzeugBadRequest:
-            raise BadRequest("Request body is not valid JSON") from None
+        data = _json_body()
         if not isinstance(data, dict):
             raise BadRequest(f"{data!r} is not of type 'object'")
         unknown = sorted(set(data) - set(allowed)) if allowed is not None else []
@@ -156,6 +155,41 @@ class Body:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise _invalid(name, word)
         return value
+
+
+def _json_body() -> Any:
+    """The body as JSON, at most MAX_JSON_DEPTH arrays and objects deep.
+
+    Python's parser recurses once per level: a body nested 100,000 deep
+    would exhaust the stack (a RecursionError); one within the stack but
+    absurdly deep would still be forwarded to Prefect. Both are a 400.
+    """
+    try:
+        data = request.get_json(force=True, silent=False)
+    except RecursionError:
+        raise _too_deep() from None
+    except WerkzeugBadRequest:
+        raise BadRequest("Request body is not valid JSON") from None
+    if _depth_exceeds(data, MAX_JSON_DEPTH):
+        raise _too_deep()
+    return data
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    # Iterative, so checking depth cannot itself exhaust the stack.
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(f"Request body is nested too deeply (more than {MAX_JSON_DEPTH} levels of arrays and objects)")
 
 
 def required(body: Body, names: Iterable[str]) -> None:

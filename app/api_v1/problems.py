@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, json
 
-from app.errors import BridgeError
+from app.errors import BridgeError, TooManyRequests
 
 DOCS = "https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#section/Errors/"
 #: HTTP status -> the section of Airflow's error documentation (its exceptions.py).
@@ -35,4 +35,7 @@ def problem(status: int, title: str, detail: str | None) -> Response:
 
 
 def render(error: BridgeError) -> Response:
-    return problem(error.status, error.title, error.detail)
+    response = problem(error.status, error.title, error.detail)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

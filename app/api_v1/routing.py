@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, after_this_request, jsonify, request
 
@@ -46,6 +45,7 @@ from app.errors import BadRequest
 from app.legacy import LegacyAirflowClient, LegacyAirflowError
 from app.translate.paging import Page, check_offset
 from app.translate.routes import Side
+from app.url_paths import path as url_path
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def forward(legacy: LegacyAirflowClient) -> Response:
     One exception: a 401 means the legacy Airflow refused the bridge's own
     credentials, which is no fault of the client's: a 502 naming it.
     """
-    path = quote(request.path.removeprefix(PREFIX), safe="/~:@!$&'()*+,;=")
+    path = url_path(request.path.removeprefix(PREFIX))
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
     upstream = legacy.forward(
         request.method, path, query=request.query_string, body=request.get_data() or None, headers=headers

@@ -25,12 +25,13 @@ import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.url_paths import segment as _segment
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +322,3 @@ def _parse(model: type[LegacyModel], data: Any, name: str) -> Any:
         return model.model_validate(data)
     except ValidationError:
         raise LegacyAirflowError(f"{name} answered an unexpected {model.__name__}") from None
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")

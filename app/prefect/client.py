@@ -47,6 +47,7 @@ from app.prefect.models import (
     TaskRun,
     Variable,
 )
+from app.url_paths import segment as _segment
 
 log = logging.getLogger(__name__)
 
@@ -422,8 +423,3 @@ def _parse_list(model: type[M], data: Any) -> list[M]:
     if not isinstance(data, list):
         raise UpstreamError(f"Prefect answered with something other than a list of {model.__name__}")
     return [_parse(model, item) for item in data]
-
-
-def _segment(value: str) -> str:
-    """Percent-encode a name for use as one URL path segment."""
-    return quote(value, safe="")

@@ -42,9 +42,13 @@ def format_datetime(value: datetime | None) -> str | None:
 
 
 def _parse(text: str) -> datetime | None:
+    """An ISO 8601 date-time that exists in UTC too (year 1 to 9999 once its offset is applied)."""
     if "T" not in text or " " in text:
         return None
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is not None:
+            parsed.astimezone(UTC)  # 0001-01-01T00:00+14:00 is before the first instant a datetime holds
+    except (ValueError, OverflowError):
         return None
+    return parsed

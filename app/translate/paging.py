@@ -8,6 +8,8 @@ from app.errors import BadRequest
 
 #: Prefect caps `limit` at 200 on its filter and paginate endpoints.
 PREFECT_MAX_PAGE_SIZE = 200
+#: Offsets past this many rows all give the same empty page (README "Hostile input").
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ MAX_OFFSET = 2**53
 
 
 def check_offset(offset: int | None) -> int:
+    """Airflow's minimum of 0; an offset past any real listing is cut to MAX_OFFSET.
+
+    The page there is empty either way, and Prefect's database cannot take
+    an offset beyond a 64-bit integer (10**30 would be its 500, our 502).
+    """
     if offset is None:
         return 0
     if offset < 0:

@@ -1,0 +1,84 @@
+"""Checks on the raw request, before authentication and before any handler (README "Hostile input").
+
+What they refuse is refused for its shape alone, so it costs no Prefect
+call and no reading of a body the bridge will not use:
+
+- a body larger than `BRIDGE_MAX_BODY_BYTES` is a 413: by its
+  Content-Length before a byte is read, and a chunked body (no
+  Content-Length) as soon as reading it passes the limit;
+- a path with a control character (NUL, CR, LF, ...) once decoded is a
+  400: no id holds one, and none reaches Prefect or a response header;
+- a query string that is not UTF-8 once percent-decoded is a 400
+  (werkzeug would quietly read it with U+FFFD in place of the bad bytes,
+  and filter by a value nobody sent).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.errors import BadRequest, BridgeError
+
+#: C0 controls and DEL: never in an Airflow id, and CR/LF would split a header if one were echoed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PayloadTooLarge(BridgeError):
+    status = 413
+    title = "Request Entity Too Large"
+
+
+def install(app: Flask, max_body_bytes: int) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    app.before_request(_check_raw_request)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge):
+        from app.api_v1.problems import render
+
+        return render(_too_large_error(max_body_bytes))
+
+
+def _check_raw_request() -> None:
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise _too_large_error(limit)
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if limit is not None and chunked and "wsgi.input_terminated" in request.environ:
+        _buffer_streamed_body(limit)
+    if CONTROL_CHARACTERS.search(request.path):
+        raise BadRequest("The path contains a control character (such as NUL, CR or LF): no id holds one")
+    # WSGI hands the query string over as its raw bytes read as latin-1.
+    query = request.environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+    if query and (not query.isascii() or b"%" in query):
+        _check_utf8(query)
+
+
+def _buffer_streamed_body(limit: int) -> None:
+    """Read a chunked body up to one byte past the limit: too long is a 413, else it reads as a sized body.
+
+    (Werkzeug's own limit on such streams cuts the body at the limit without
+    an error when it is read whole, and the JSON would just look broken.)
+    """
+    data = request.environ["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        raise _too_large_error(limit)
+    request.environ["wsgi.input"] = io.BytesIO(data)
+    request.environ["CONTENT_LENGTH"] = str(len(data))
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+def _check_utf8(query: bytes) -> None:
+    try:
+        unquote_to_bytes(query).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8 once percent-decoded") from None
+
+
+def _too_large_error(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than the {limit} bytes the bridge accepts")

@@ -35,11 +35,11 @@ class RunSet:
 
 
 @pytest.fixture(scope="module")
-def run_set(prefect_stack, live_bridge) -> RunSet:
+def run_set(prefect_stack, live_server) -> RunSet:
     """Four runs of fanout.demo made for this module (through the live bridge, as a client would)."""
     since = datetime.now(UTC) - timedelta(seconds=1)
     ids = [f"order-{index}-{uuid.uuid4().hex[:8]}" for index in range(3)]
-    with httpx.Client(base_url=live_bridge.url, headers=AUTH, timeout=120) as bridge:
+    with httpx.Client(base_url=live_server.url, headers=AUTH, timeout=120) as bridge:
         for index, run_id in enumerate(ids):
             body = {"dag_run_id": run_id, "conf": {"width": index + 1}}
             assert bridge.post(f"/dags/{FANOUT}/dagRuns", json=body).status_code == 200

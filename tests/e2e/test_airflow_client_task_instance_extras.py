@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from airflow_client.client.api import dag_run_api, task_instance_api
+from airflow_client.client.exceptions import NotFoundException
 from airflow_client.client.model.clear_dag_run import ClearDagRun
 from airflow_client.client.model.set_task_instance_note import SetTaskInstanceNote
 
@@ -53,3 +54,11 @@ def test_dependencies_name_what_a_task_waits_for(task_instances, prefect_stack, 
 
 def test_a_task_has_no_extra_links(task_instances, failed_etl_run):
     assert task_instances.get_extra_links(ETL, failed_etl_run.dag_run_id, "extract").to_dict() == {}
+
+
+def test_a_finished_mapped_instance_waits_for_nothing(task_instances, fanout_run):
+    # Airflow checks the dependencies of an instance with no state or `scheduled` only: a finished one has none.
+    answer = task_instances.get_mapped_task_instance_dependencies(FANOUT, fanout_run.dag_run_id, "square", 3)
+    assert answer.dependencies == []
+    with pytest.raises(NotFoundException):
+        task_instances.get_mapped_task_instance_dependencies(FANOUT, fanout_run.dag_run_id, "square", 10_000)

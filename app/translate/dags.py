@@ -129,16 +129,6 @@ def deletable_runs_filter(deployment_id: UUID, *, now: datetime) -> dict[str, An
     )
 
 
-def deployment_filter(*, tags: list[str], paused: bool | None) -> dict[str, Any]:
-    """The Prefect `/deployments/filter` criteria for Airflow's `tags` (any of) and `paused`."""
-    criteria: dict[str, Any] = {}
-    if tags:
-        criteria["tags"] = {"any_": tags}
-    if paused is not None:
-        criteria["paused"] = {"eq_": paused}
-    return {"deployments": criteria} if criteria else {}
-
-
 def matches_dag_id_pattern(dag_id: str, pattern: str | None) -> bool:
     """Airflow's `dag_id ILIKE '%<pattern>%'`: `%` and `_` are SQL wildcards; `~` alone is every DAG."""
     if not pattern or pattern == "~":

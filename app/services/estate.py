@@ -8,13 +8,18 @@ summaries (what a listing filters and sorts by) and brings it up to date
 before each use with two calls whatever the estate's size:
 
 - `POST /deployments/count`: the number of deployments;
-- `POST /deployments/filter` sorted UPDATED_DESC, a few rows: every
-  deployment created or changed since the last check (pausing, resuming
-  and editing all move `updated`). Prefect 3.8.8 has no `updated` filter,
-  so the check pages down this order until it reaches a deployment older
-  than the last check's newest `updated` minus `UPDATED_SLACK` (SQLite
-  stores `updated` from the database clock at one-second resolution, so
-  two changes within a second share a timestamp: the slack re-reads them).
+- `POST /deployments/filter` sorted UPDATED_DESC, five rows: the
+  deployments created or changed most recently (pausing, resuming and
+  editing all move `updated`). Prefect 3.8.8 has no `updated` filter, so
+  the check pages down this order (then 200 rows a call) while the rows
+  it reads are new or changed, and stops at a batch that holds nothing
+  new or a deployment older than the newest `updated` seen before minus
+  `UPDATED_SLACK`. Ten thousand deployments created since the last check
+  cost one call per 200 of them, once.
+
+A change whose transaction commits late, behind five unchanged rows that
+were written after it, would be missed by this rule; a full read every
+`FULL_READ_INTERVAL` bounds how long such a miss can last.
 
 Deletions do not move `updated`; they show as a count that differs from
 the index's size after catching up, and then the index is read again in
@@ -33,6 +38,7 @@ the next listing on every process, since each listing checks first.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -47,6 +53,8 @@ from app.translate.paging import PREFECT_MAX_PAGE_SIZE
 
 #: Changes this close to the newest one seen are read again (timestamps of one-second resolution).
 UPDATED_SLACK = timedelta(seconds=2)
+#: A full read at least this often bounds the life of a change the catch-up missed (see the module docstring).
+FULL_READ_INTERVAL = timedelta(minutes=5)
 #: Rows of the first catch-up read: enough for the changes of a quiet moment, cheap when none.
 FIRST_CATCH_UP_ROWS = 5
 
@@ -86,6 +94,7 @@ class EstateIndex:
         self._ordered: tuple[DeploymentSummary, ...] | None = None
         self._newest: datetime | None = None
         self._loaded = False
+        self._next_full_read = 0.0
         self._stale = False
 
     # -- reading ---------------------------------------------------------------------
@@ -93,7 +102,7 @@ class EstateIndex:
     def current(self) -> tuple[DeploymentSummary, ...]:
         """Every deployment in dag_id order, after a check: two calls when nothing changed."""
         with self._lock:
-            if not self._loaded or self._stale:
+            if not self._loaded or self._stale or time.monotonic() > self._next_full_read:
                 self._load_all()
             else:
                 self._catch_up()
@@ -146,6 +155,7 @@ class EstateIndex:
         self._ordered = None
         self._loaded = True
         self._stale = False
+        self._next_full_read = time.monotonic() + FULL_READ_INTERVAL.total_seconds()
 
     def _catch_up(self) -> None:
         count = self.client.count_deployments({})
@@ -153,15 +163,18 @@ class EstateIndex:
         offset, size = 0, FIRST_CATCH_UP_ROWS
         while True:
             batch = self.client.filter_deployments({"sort": "UPDATED_DESC", "offset": offset, "limit": size})
-            self._upsert(batch)
+            changed = self._upsert(batch)
             offset += len(batch)
-            if len(batch) < size or since is None or any(d.updated is not None and d.updated < since for d in batch):
+            older = since is None or any(d.updated is not None and d.updated < since for d in batch)
+            if len(batch) < size or older or not changed:
                 break
             size = PREFECT_MAX_PAGE_SIZE
         if count != len(self._summaries):
             self._load_all()
 
-    def _upsert(self, deployments: list[Deployment]) -> None:
+    def _upsert(self, deployments: list[Deployment]) -> bool:
+        """Writes the deployments' summaries; whether any was new or changed."""
+        changed = False
         flow_names = self._flow_names(d.flow_id for d in deployments)
         for deployment in deployments:
             if deployment.flow_id not in flow_names:
@@ -177,8 +190,10 @@ class EstateIndex:
             )
             if self._summaries.get(deployment.id) != summary:
                 self._put(summary)
+                changed = True
             if deployment.updated is not None and (self._newest is None or deployment.updated > self._newest):
                 self._newest = deployment.updated
+        return changed
 
     def _put(self, summary: DeploymentSummary) -> None:
         self._summaries[summary.id] = summary

@@ -47,15 +47,15 @@ Case = tuple[Callable[[], httpx.Response], Callable[[], httpx.Response]]
 
 def send(client: httpx.Client, method: str, path: str, body: Any = None) -> Any:
     """One Prefect request, repeated while SQLite is busy (503) or the loaded server is slow."""
-    for attempt in range(8):
+    for attempt in range(30):
         try:
             response = client.request(method, path, json=body)
         except httpx.TimeoutException:
-            time.sleep(0.2 * 2**attempt)
+            time.sleep(min(2.0, 0.2 * 2**attempt))
             continue
         if response.status_code != 503:
             return response.raise_for_status().json()
-        time.sleep(0.1 * 2**attempt)
+        time.sleep(min(2.0, 0.1 * 2**attempt))
     raise RuntimeError(f"{method} {path}: Prefect stayed busy")
 
 

@@ -79,15 +79,6 @@ class DagCatalog:
             found.update((each.id, each) for each in self.client.filter_deployments(body))
         return found
 
-    def deployments_of(self, dag_ids: Iterable[str]) -> dict[str, Deployment]:
-        """The deployment of each dag_id that has one (unknown ones are left out): one or two calls."""
-        names = {dag_id: self.mapping.deployment_for(dag_id) for dag_id in dict.fromkeys(dag_ids)}
-        names = {dag_id: name for dag_id, name in names.items() if name is not None}
-        if not names:
-            return {}
-        by_name = {name: deployment for deployment, name in self.deployments(names_filter(list(names.values())))}
-        return {dag_id: by_name[name] for dag_id, name in names.items() if name in by_name}
-
     def dag_ids(self, deployment_ids: Iterable[UUID]) -> dict[UUID, str]:
         """dag_id per deployment id; unknown ids cost one batch call (two when their flows are new)."""
         wanted = set(deployment_ids)

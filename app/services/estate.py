@@ -110,6 +110,11 @@ class EstateIndex:
                 self._ordered = tuple(sorted(self._summaries.values(), key=lambda each: (each.dag_id, str(each.id))))
             return self._ordered
 
+    def ids_of(self, dag_ids: Iterable[str]) -> dict[str, UUID]:
+        """The deployment id of each dag_id the estate has, in request order, after a check."""
+        by_dag_id = {each.dag_id: each.id for each in self.current()}
+        return {dag_id: by_dag_id[dag_id] for dag_id in dict.fromkeys(dag_ids) if dag_id in by_dag_id}
+
     def select(self, query: EstateQuery) -> list[DeploymentSummary]:
         """The deployments matching Airflow's `tags` (any of), `paused` and `dag_id_pattern`, in dag_id order."""
         wanted_tags = set(query.tags)

@@ -50,7 +50,7 @@ def send(client: httpx.Client, method: str, path: str, body: Any = None) -> Any:
     for attempt in range(30):
         try:
             response = client.request(method, path, json=body)
-        except httpx.TimeoutException:
+        except httpx.TransportError:  # a timeout, or a connection the loaded server dropped
             time.sleep(min(2.0, 0.2 * 2**attempt))
             continue
         if response.status_code != 503:

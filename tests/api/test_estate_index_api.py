@@ -40,6 +40,20 @@ def replicas(settings) -> Iterator[list[ApiClient]]:
     assert not failures, failures
 
 
+@pytest.fixture
+def create(prefect_stack) -> Iterator[Callable[..., TestDeployment]]:
+    """`create(prefix, **fields)`: a deployment straight in Prefect, deleted after the test (later tests list DAGs)."""
+    made: list[TestDeployment] = []
+
+    def create(prefix: str, **fields) -> TestDeployment:
+        made.append(create_deployment(prefect_stack.api_url, prefix, **fields))
+        return made[-1]
+
+    yield create
+    for each in made:
+        prefect_call("DELETE", f"{each.api_url}/deployments/{each.id}")  # 404 when the test deleted it
+
+
 def prefect(deployment: TestDeployment, method: str, path: str) -> None:
     prefect_call(method, f"{deployment.api_url}{path}").raise_for_status()
 
@@ -65,12 +79,12 @@ def shown(api: ApiClient, prefix: str) -> dict[str, bool]:
     return {dag["dag_id"]: dag["is_paused"] for dag in listed(api, f"dag_id_pattern={prefix}&limit=100")["dags"]}
 
 
-def test_changes_made_in_prefect_show_on_every_replica(prefect_stack, replicas):
+def test_changes_made_in_prefect_show_on_every_replica(create, replicas):
     prefix = f"estate-{uuid.uuid4().hex[:6]}"
     for api in replicas:
         assert shown(api, prefix) == {}  # each replica's index is loaded before the changes
 
-    first = create_deployment(prefect_stack.api_url, prefix)
+    first = create(prefix)
     within_freshness(replicas, lambda api: shown(api, prefix) == {first.dag_id: False}, "created")
 
     prefect(first, "POST", f"/deployments/{first.id}/pause_deployment")
@@ -83,10 +97,10 @@ def test_changes_made_in_prefect_show_on_every_replica(prefect_stack, replicas):
     within_freshness(replicas, lambda api: shown(api, prefix) == {}, "deleted")
 
     # A deletion and a creation between two checks leave Prefect's count as it was.
-    second, third = (create_deployment(prefect_stack.api_url, prefix) for _ in range(2))
+    second, third = (create(prefix) for _ in range(2))
     within_freshness(replicas, lambda api: set(shown(api, prefix)) == {second.dag_id, third.dag_id}, "two created")
     prefect(second, "DELETE", f"/deployments/{second.id}")
-    fourth = create_deployment(prefect_stack.api_url, prefix)
+    fourth = create(prefix)
     within_freshness(
         replicas,
         lambda api: (
@@ -97,9 +111,9 @@ def test_changes_made_in_prefect_show_on_every_replica(prefect_stack, replicas):
     )
 
 
-def test_a_pause_through_the_bridge_shows_at_once_on_that_replica(prefect_stack, replicas):
+def test_a_pause_through_the_bridge_shows_at_once_on_that_replica(create, replicas):
     prefix = f"estate-{uuid.uuid4().hex[:6]}"
-    deployment = create_deployment(prefect_stack.api_url, prefix)
+    deployment = create(prefix)
     api, other = replicas
     within_freshness([api], lambda api: shown(api, prefix) == {deployment.dag_id: False}, "created")
 
@@ -112,9 +126,9 @@ def test_a_pause_through_the_bridge_shows_at_once_on_that_replica(prefect_stack,
     assert shown(api, prefix) == {deployment.dag_id: False}
 
 
-def test_pages_and_totals_are_exact_in_both_orders(prefect_stack, api):
+def test_pages_and_totals_are_exact_in_both_orders(create, api):
     prefix = f"estate-{uuid.uuid4().hex[:6]}"
-    made = [create_deployment(prefect_stack.api_url, prefix, tags=["odd" if n % 2 else "even"]) for n in range(7)]
+    made = [create(prefix, tags=["odd" if n % 2 else "even"]) for n in range(7)]
     ids = sorted(each.dag_id for each in made)
     for order, expected in (("dag_id", ids), ("-dag_id", ids[::-1])):
         pages = [listed(api, f"dag_id_pattern={prefix}&order_by={order}&limit=3&offset={n}") for n in (0, 3, 6, 9)]

@@ -48,7 +48,7 @@ from app.prefect import PrefectClient
 from app.prefect.models import Deployment
 from app.services.pages import fetching, read_all
 from app.translate.dag_ids import DagMapping, DeploymentName
-from app.translate.dags import matches_dag_id_pattern
+from app.translate.dags import dag_id_matcher
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE
 
 #: Changes this close to the newest one seen are read again (timestamps of one-second resolution).
@@ -118,12 +118,13 @@ class EstateIndex:
     def select(self, query: EstateQuery) -> list[DeploymentSummary]:
         """The deployments matching Airflow's `tags` (any of), `paused` and `dag_id_pattern`, in dag_id order."""
         wanted_tags = set(query.tags)
+        matches = dag_id_matcher(query.dag_id_pattern)
         found = [
             each
             for each in self.current()
             if (not wanted_tags or wanted_tags & each.tags)
             and (query.paused is None or each.paused == query.paused)
-            and matches_dag_id_pattern(each.dag_id, query.dag_id_pattern)
+            and matches(each.dag_id)
         ]
         if query.descending:
             found.reverse()

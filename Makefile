@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench coverage clean
+.PHONY: run test bench bench-scale coverage clean
 
 run: $(INSTALLED)
 	$(BIN)/airflow-prefect-bridge embedded
@@ -24,6 +24,10 @@ coverage: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/latency.py
+
+# Listing costs against the estate's size (10 to 10,000 deployments); see bench/scale.py for flags.
+bench-scale: $(INSTALLED)
+	$(BIN)/python bench/scale.py $(ARGS)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -37,6 +37,7 @@ RUN_PAGE_CALLS = (
     "POST /flow_runs/count",
     "POST /deployments/filter",
     "POST /flows/filter",
+    "POST /deployments/count",  # the estate index's check, when a migration's listing needs Prefect's dag_ids
 )
 
 

@@ -13,7 +13,13 @@ blueprint = Blueprint("dag_stats", __name__)
 
 
 @blueprint.get("/dagStats")
-@prefect_calls("POST /deployments/filter", "POST /flows/filter", "POST /flow_runs/filter", "POST /flow_runs/count")
+@prefect_calls(
+    "POST /deployments/count",
+    "POST /deployments/filter",
+    "POST /flows/filter",
+    "POST /flow_runs/filter",
+    "POST /flow_runs/count",
+)
 def get_dag_stats():
     """Every known DAG of `dag_ids` with every state; unknown dag_ids are left out, as in Airflow."""
     query = Query(["dag_ids"])

@@ -18,7 +18,7 @@ DAG_ORDER_KEYS = ("dag_id",)
 
 
 @blueprint.get("/dags")
-@prefect_calls("POST /deployments/filter", "POST /flows/filter")
+@prefect_calls("POST /deployments/count", "POST /deployments/filter", "POST /flows/filter")
 def get_dags():
     query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
     bridge = current_bridge()
@@ -72,6 +72,7 @@ def delete_dag(dag_id: str):
 
 @blueprint.patch("/dags")
 @prefect_calls(
+    "POST /deployments/count",
     "POST /deployments/filter",
     "POST /flows/filter",
     "POST /deployments/{id}/pause_deployment",

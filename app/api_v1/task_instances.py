@@ -27,7 +27,13 @@ ANY = "~"
 #: One DAG run's task instances: the flow run, the DAG's template run (else its traced graph), the task runs.
 ONE_RUN_CALLS = ("POST /flow_runs/filter", "POST /task_runs/filter", "GET /artifacts/{key}/latest")
 #: A page across DAG runs: names of the DAGs' deployments, the page and its count, the flow runs on it.
-ACROSS_RUNS_CALLS = ("POST /deployments/filter", "POST /flows/filter", "POST /task_runs/count")
+#: `/deployments/count`: the estate index's check, when a migration's listing needs Prefect's dag_ids.
+ACROSS_RUNS_CALLS = (
+    "POST /deployments/filter",
+    "POST /flows/filter",
+    "POST /task_runs/count",
+    "POST /deployments/count",
+)
 INSTANCE = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances/<task_id>"
 MAPPED_INSTANCE = INSTANCE + "/<int:map_index>"
 DATE_PARAMS = tuple(

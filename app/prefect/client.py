@@ -130,6 +130,9 @@ class PrefectClient:
     def filter_deployments(self, body: Mapping[str, Any]) -> list[Deployment]:
         return _parse_list(Deployment, self._request("POST", "deployments/filter", json=body))
 
+    def count_deployments(self, body: Mapping[str, Any]) -> int:
+        return _count(self._request("POST", "deployments/count", json=body))
+
     def set_deployment_paused(self, deployment_id: UUID, paused: bool) -> None:
         action = "pause_deployment" if paused else "resume_deployment"
         self._request("POST", f"deployments/{deployment_id}/{action}")

@@ -14,8 +14,10 @@ from uuid import UUID
 from app.errors import NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Deployment
+from app.services.estate import EstateIndex
 from app.services.pages import fetching, read_all
 from app.translate.dag_ids import DagMapping, DeploymentName
+from app.translate.paging import PREFECT_MAX_PAGE_SIZE
 
 
 def names_filter(names: Sequence[DeploymentName]) -> dict[str, Any]:
@@ -36,6 +38,7 @@ class DagCatalog:
         self.mapping = mapping
         self._names: dict[UUID, DeploymentName] = {}
         self._flow_names: dict[UUID, str] = {}
+        self.estate = EstateIndex(client, mapping, self._flows)
 
     def deployment(self, dag_id: str) -> Deployment:
         """The deployment behind `dag_id` (one Prefect call), or a 404."""
@@ -67,14 +70,14 @@ class DagCatalog:
             self._names[deployment.id] = name
         return named
 
-    def deployments_of(self, dag_ids: Iterable[str]) -> dict[str, Deployment]:
-        """The deployment of each dag_id that has one (unknown ones are left out): one or two calls."""
-        names = {dag_id: self.mapping.deployment_for(dag_id) for dag_id in dict.fromkeys(dag_ids)}
-        names = {dag_id: name for dag_id, name in names.items() if name is not None}
-        if not names:
-            return {}
-        by_name = {name: deployment for deployment, name in self.deployments(names_filter(list(names.values())))}
-        return {dag_id: by_name[name] for dag_id, name in names.items() if name in by_name}
+    def deployments_by_id(self, deployment_ids: Sequence[UUID]) -> dict[UUID, Deployment]:
+        """The deployments with these ids that still exist: one call per 200 ids."""
+        found: dict[UUID, Deployment] = {}
+        for start in range(0, len(deployment_ids), PREFECT_MAX_PAGE_SIZE):
+            chunk = [str(each) for each in deployment_ids[start : start + PREFECT_MAX_PAGE_SIZE]]
+            body = {"deployments": {"id": {"any_": chunk}}, "limit": len(chunk)}
+            found.update((each.id, each) for each in self.client.filter_deployments(body))
+        return found
 
     def dag_ids(self, deployment_ids: Iterable[UUID]) -> dict[UUID, str]:
         """dag_id per deployment id; unknown ids cost one batch call (two when their flows are new)."""

@@ -3,8 +3,8 @@
 Prefect counts flow runs (`/flow_runs/count`, `/flow_runs/history`) only
 for a whole filter, never grouped by deployment, so exact per-DAG counts
 would cost a call per DAG and state. The bridge instead reads the runs of
-all requested DAGs together (one call per 200 runs, after one or two to
-find the deployments) and counts them itself, up to `MAX_COUNTED_RUNS`.
+all requested DAGs together (one call per 200 runs, after the estate
+index's check finds the deployments: two calls, see estate.py) and counts them itself, up to `MAX_COUNTED_RUNS`.
 DAGs with more runs than that are counted by Prefect instead, one count
 per DAG and state: more calls, but exact whatever the history's length.
 """
@@ -33,7 +33,7 @@ class DagStatsService:
 
     def stats(self, dag_ids: list[str], *, now: datetime | None = None) -> dict[str, dict[str, int]]:
         """Counts per state for each known dag_id, in request order; unknown dag_ids are left out."""
-        deployments = {dag_id: each.id for dag_id, each in self.catalog.deployments_of(dag_ids).items()}
+        deployments = self.catalog.estate.ids_of(dag_ids)
         if not deployments:
             return {}
         body = {

@@ -54,9 +54,6 @@ from app.translate.paging import Page
 from app.translate.routes import Side
 from app.translate.task_instances import TaskInstanceQuery
 
-#: Big enough for any window a client may ask of a side (Airflow caps pages at 100, batch pages are not capped).
-WHOLE = 10**9
-
 
 @dataclass(frozen=True)
 class Scopes:
@@ -117,8 +114,8 @@ class MergedListings:
         return {row["dag_id"] for row in self.legacy.read_pages("/dags", "dags", {"fields": "dag_id"})}
 
     def prefect_dag_ids(self) -> list[str]:
-        """Every dag_id Prefect has (one call per 200 deployments, plus one for new flows)."""
-        return [self.catalog.mapping.dag_id_for(name) for _, name in self.catalog.deployments({})]
+        """Every dag_id Prefect has, from the estate index (its check: two calls when nothing changed)."""
+        return [each.dag_id for each in self.catalog.estate.current()]
 
     # -- listings -------------------------------------------------------------------
 
@@ -129,21 +126,27 @@ class MergedListings:
         page: Page,
         to_json: Callable[[Dag], Row],
     ) -> MergedPage:
-        """A page of DAGs from both systems, in dag_id order."""
-        prefect_rows = [to_json(dag) for dag in self.dags.list_dags(query, Page(0, WHOLE)).dags]
+        """A page of DAGs from both systems, in dag_id order.
+
+        Prefect's side costs the index's check and one call for the
+        deployments of at most `offset + limit` DAGs; the legacy side is
+        read whole (ceil(A/100) calls).
+        """
+        prefect_found = self.dags.matching(query)
         order = "-dag_id" if query.descending else "dag_id"
         legacy_rows = list(self.legacy.read_pages("/dags", "dags", {**legacy_params, "order_by": order}))
         listed_in_legacy = {row["dag_id"] for row in legacy_rows}
         # A filter may hide the legacy copy of a DAG both have: then only the whole list tells.
         filtered = any(value not in (None, [], "") for value in legacy_params.values())
         sides = self.serving_sides(
-            [row["dag_id"] for row in prefect_rows + legacy_rows],
+            [each.dag_id for each in prefect_found] + [row["dag_id"] for row in legacy_rows],
             legacy_dag_ids=self.legacy_dag_ids if filtered else lambda: listed_in_legacy,
         )
-        prefect_rows = [row for row in prefect_rows if sides[row["dag_id"]] is Side.PREFECT]
+        prefect_found = [each for each in prefect_found if sides[each.dag_id] is Side.PREFECT]
+        prefect_rows = [to_json(dag) for dag in self.dags.to_dags(prefect_found[: page.offset + page.limit])]
         legacy_rows = [row for row in legacy_rows if sides[row["dag_id"]] is Side.AIRFLOW]
         rows = merge_window(prefect_rows, legacy_rows, dag_id_key, page, descending=query.descending)
-        return MergedPage(rows, len(prefect_rows) + len(legacy_rows))
+        return MergedPage(rows, len(prefect_found) + len(legacy_rows))
 
     def runs_page(
         self,

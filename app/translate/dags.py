@@ -30,6 +30,7 @@ while it was paused, which is Airflow's catchup=False.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -129,19 +130,15 @@ def deletable_runs_filter(deployment_id: UUID, *, now: datetime) -> dict[str, An
     )
 
 
-def deployment_filter(*, tags: list[str], paused: bool | None) -> dict[str, Any]:
-    """The Prefect `/deployments/filter` criteria for Airflow's `tags` (any of) and `paused`."""
-    criteria: dict[str, Any] = {}
-    if tags:
-        criteria["tags"] = {"any_": tags}
-    if paused is not None:
-        criteria["paused"] = {"eq_": paused}
-    return {"deployments": criteria} if criteria else {}
-
-
 def matches_dag_id_pattern(dag_id: str, pattern: str | None) -> bool:
     """Airflow's `dag_id ILIKE '%<pattern>%'`: `%` and `_` are SQL wildcards; `~` alone is every DAG."""
+    return dag_id_matcher(pattern)(dag_id)
+
+
+def dag_id_matcher(pattern: str | None) -> Callable[[str], bool]:
+    """`matches_dag_id_pattern` for one pattern, compiled once (a listing tests every dag_id of the estate)."""
     if not pattern or pattern == "~":
-        return True
+        return lambda dag_id: True
     regex = "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern)
-    return re.search(regex, dag_id, flags=re.IGNORECASE | re.DOTALL) is not None
+    compiled = re.compile(regex, flags=re.IGNORECASE | re.DOTALL)
+    return lambda dag_id: compiled.search(dag_id) is not None

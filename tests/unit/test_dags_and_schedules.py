@@ -7,7 +7,7 @@ import pytest
 from app.prefect.models import Deployment
 from app.translate import schedules
 from app.translate.dag_ids import parse_mapping
-from app.translate.dags import deployment_filter, deployment_to_dag, matches_dag_id_pattern
+from app.translate.dags import deployment_to_dag, matches_dag_id_pattern
 
 NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 CRON = {"cron": "0 6 * * *", "timezone": None}
@@ -112,9 +112,3 @@ def test_unmapped_deployment_gets_its_automatic_id():
 def test_dag_id_pattern_is_airflows_ilike(dag_id, pattern, matches):
     assert matches_dag_id_pattern(dag_id, pattern) is matches
 
-
-def test_deployment_filter():
-    assert deployment_filter(tags=[], paused=None) == {}
-    assert deployment_filter(tags=["a", "b"], paused=False) == {
-        "deployments": {"tags": {"any_": ["a", "b"]}, "paused": {"eq_": False}}
-    }

@@ -7,7 +7,8 @@ call and no reading of a body the bridge will not use:
   Content-Length before a byte is read, and a chunked body (no
   Content-Length) as soon as reading it passes the limit;
 - a path with a control character (NUL, CR, LF, ...) once decoded is a
-  400: no id holds one, and none reaches Prefect or a response header;
+  404: no object can be named so (the spec allows any string in an id, so
+  it is no malformed request), and none reaches Prefect or a header;
 - a query string that is not UTF-8 once percent-decoded is a 400
   (werkzeug would quietly read it with U+FFFD in place of the bad bytes,
   and filter by a value nobody sent).
@@ -22,7 +23,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.errors import BadRequest, BridgeError
+from app.errors import BadRequest, BridgeError, NotFound
 
 #: C0 controls and DEL: never in an Airflow id, and CR/LF would split a header if one were echoed.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -52,7 +53,7 @@ def _check_raw_request() -> None:
     if limit is not None and chunked and "wsgi.input_terminated" in request.environ:
         _buffer_streamed_body(limit)
     if CONTROL_CHARACTERS.search(request.path):
-        raise BadRequest("The path contains a control character (such as NUL, CR or LF): no id holds one")
+        raise NotFound("The path contains a control character (such as NUL, CR or LF): no such resource exists")
     # WSGI hands the query string over as its raw bytes read as latin-1.
     query = request.environ.get("QUERY_STRING", "").encode("latin-1", "replace")
     if query and (not query.isascii() or b"%" in query):

@@ -16,6 +16,7 @@ blueprint = Blueprint("migration", __name__)
 blueprint.before_request(require_basic_auth)
 #: The page's Prefect calls, whatever the number of DAGs (MigrationService.status).
 STATUS_CALLS = (
+    "POST /deployments/count",
     "POST /deployments/filter",
     "POST /flows/filter",
     "POST /flow_runs/paginate",

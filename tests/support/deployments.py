@@ -16,6 +16,8 @@ from support.prefect_stack import prefect_call
 
 @dataclass(frozen=True)
 class TestDeployment:
+    __test__ = False  # a helper, not a test class for pytest to collect
+
     api_url: str
     id: str
     flow: str

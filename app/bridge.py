@@ -22,6 +22,7 @@ from app.services.dags import DagService
 from app.services.event_logs import EventLogService
 from app.services.merged import MergedListings
 from app.services.pools import PoolService
+from app.services.roles import RoleService
 from app.services.routes import RouteService
 from app.services.shadow import ShadowRuns
 from app.services.task_instances import TaskInstanceService
@@ -49,6 +50,8 @@ class Bridge:
     dag_stats: DagStatsService
     event_logs: EventLogService
     migration: MigrationService
+    #: Built-in and custom roles: what each role name means (app/services/roles.py).
+    roles: RoleService
     #: Gradual migration: the legacy Airflow (None: Prefect serves every DAG) and the routes in force.
     legacy: LegacyAirflowClient | None = None
     routes: RouteService | None = None
@@ -112,6 +115,7 @@ class Bridge:
             merged=merged,
             shadow=ShadowRuns(prefect, dag_runs, legacy) if legacy else None,
             migration=migration,
+            roles=RoleService(prefect, block_types, catalog.mapping.grants_by_role()),
             auth=_authenticator(settings),
         )
 

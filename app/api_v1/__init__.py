@@ -21,6 +21,7 @@ from app.api_v1 import (
     plugins,
     pools,
     providers,
+    roles,
     task_dependencies,
     task_instances,
     task_notes,
@@ -30,7 +31,8 @@ from app.api_v1 import (
     xcom,
 )
 from app.api_v1.auth import require_basic_auth
-from app.api_v1.not_implemented import fallback_blueprint, served_operations
+from app.api_v1.authorization import authorize_request, remember_operations
+from app.api_v1.not_implemented import BLUEPRINT, fallback_blueprint, served_operations
 from app.api_v1.operations import V1_OPERATIONS
 from app.api_v1.routing import route_request
 
@@ -58,6 +60,7 @@ PROTECTED = (
     config,
     plugins,
     providers,
+    roles,
 )
 
 
@@ -67,6 +70,7 @@ def register(app: Flask) -> None:
 
     protected = Blueprint("api_v1", __name__, url_prefix=PREFIX)
     protected.before_request(require_basic_auth)
+    protected.before_request(authorize_request)  # the roles' permissions, Airflow's 403 (README "Roles")
     protected.before_request(route_request)  # gradual migration: legacy DAGs and merged listings
     for resource in PROTECTED:
         protected.register_blueprint(resource.blueprint)
@@ -77,9 +81,13 @@ def register(app: Flask) -> None:
     served = served_operations(app, PREFIX)
     missing = [operation for operation in V1_OPERATIONS if operation not in served]
     app.register_blueprint(fallback_blueprint(missing, _authenticated_then_routed), url_prefix=PREFIX)
+    endpoints = {endpoint: operation.operation_id for operation, endpoint in served.items()}
+    endpoints.update({f"{BLUEPRINT}.{operation.operation_id}": operation.operation_id for operation in missing})
+    remember_operations(app, endpoints)
 
 
 def _authenticated_then_routed():
     # A legacy DAG's operation the bridge answers 501 for may be one its legacy Airflow serves.
     require_basic_auth()
+    authorize_request()
     return route_request()

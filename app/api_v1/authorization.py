@@ -80,3 +80,12 @@ def readable_dags() -> frozenset[str] | None:
 def editable_dags() -> frozenset[str] | None:
     """The DAGs the caller may edit (pause, PATCH /dags): None for every DAG."""
     return dag_scope(granted(), CAN_EDIT)
+
+
+def scoped(dag_ids: list[str] | None, allowed: frozenset[str] | None) -> list[str] | None:
+    """`dag_ids` (None: every DAG) narrowed to the `allowed` ones, as Airflow's listings intersect them."""
+    if allowed is None:
+        return dag_ids
+    if dag_ids is None:
+        return sorted(allowed)
+    return [dag_id for dag_id in dag_ids if dag_id in allowed]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import editable_dags, readable_dags
 from app.api_v1.params import PAGING, Body, Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
@@ -25,7 +26,7 @@ def get_dags():
     page = query.page()
     # only_active is accepted and has no effect: every deployment is an active DAG.
     query.boolean("only_active")
-    found = bridge.dags.list_dags(_dag_query(query), page)
+    found = bridge.dags.list_dags(_dag_query(query, readable_dags()), page)
     fields = query.texts("fields")
     dags = [serialize.only_fields(serialize.dag(dag), fields) for dag in found.dags]
     return jsonify({"dags": dags, "total_entries": found.total})
@@ -87,18 +88,19 @@ def patch_dags():
     bridge = current_bridge()
     page = query.page()
     query.boolean("only_active")
-    found = bridge.dags.list_dags(_dag_query(query), page)
+    found = bridge.dags.list_dags(_dag_query(query, editable_dags()), page)
     dags = [serialize.dag(bridge.dags.set_paused(dag, paused)) for dag in found.dags]
     return jsonify({"dags": dags, "total_entries": found.total})
 
 
-def _dag_query(query: Query) -> DagQuery:
+def _dag_query(query: Query, dag_ids: frozenset[str] | None = None) -> DagQuery:
     order = parse_order_by(query.text("order_by") or "dag_id", DAG_ORDER_KEYS)
     return DagQuery(
         tags=query.texts("tags"),
         paused=query.boolean("paused"),
         dag_id_pattern=query.text("dag_id_pattern"),
         descending=order.descending,
+        dag_ids=dag_ids,
     )
 
 

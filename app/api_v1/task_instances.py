@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import readable_dags, scoped
 from app.api_v1.params import PAGING, Body, Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
@@ -100,7 +101,7 @@ def get_task_instances(dag_id: str, dag_run_id: str):
     if ANY not in (dag_id, dag_run_id):
         found = service.list_for_run(dag_id, dag_run_id, ti_query, page)
     else:
-        dag_ids = None if dag_id == ANY else [dag_id]
+        dag_ids = scoped(None, readable_dags()) if dag_id == ANY else [dag_id]
         found = service.list_across(dag_ids, None if dag_run_id == ANY else [dag_run_id], ti_query, page)
     return _collection(found.instances, found.total)
 
@@ -116,12 +117,12 @@ def get_task_instances_batch():
     if page.limit < 1:
         raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
     ti_query = instance_query(body, body.texts("task_ids"))
-    dag_ids, dag_run_ids = body.texts("dag_ids"), body.texts("dag_run_ids")
+    dag_ids, dag_run_ids = scoped(body.texts("dag_ids") or None, readable_dags()), body.texts("dag_run_ids")
     service = current_bridge().task_instances
-    if len(dag_ids) == 1 and len(dag_run_ids) == 1:
+    if dag_ids is not None and len(dag_ids) == 1 and len(dag_run_ids) == 1:
         found = service.list_for_run(dag_ids[0], dag_run_ids[0], ti_query, page)
     else:
-        found = service.list_across(dag_ids or None, dag_run_ids or None, ti_query, page)
+        found = service.list_across(dag_ids, dag_run_ids or None, ti_query, page)
     return _collection(found.instances, found.total)
 
 

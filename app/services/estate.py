@@ -77,6 +77,8 @@ class EstateQuery:
     paused: bool | None
     dag_id_pattern: str | None
     descending: bool = False
+    #: The DAGs the caller may see (per-DAG access); None: every DAG.
+    dag_ids: frozenset[str] | None = None
 
 
 class EstateIndex:
@@ -125,6 +127,7 @@ class EstateIndex:
             if (not wanted_tags or wanted_tags & each.tags)
             and (query.paused is None or each.paused == query.paused)
             and matches(each.dag_id)
+            and (query.dag_ids is None or each.dag_id in query.dag_ids)
         ]
         if query.descending:
             found.reverse()

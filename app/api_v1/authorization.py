@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from app.api_v1.upstream import before_handlers
 from app.bridge import current_bridge
 from app.errors import PermissionDenied
 from app.services.catalog import dag_not_found
@@ -68,7 +69,8 @@ def _enforce(what: str, rule: Rule, dag_id: str | None) -> None:
 def granted() -> frozenset[Permission]:
     """The caller's permissions, computed once per request."""
     if "permissions" not in g:
-        g.permissions = current_bridge().roles.permissions_of(g.user.roles)
+        with before_handlers():
+            g.permissions = current_bridge().roles.permissions_of(g.user.roles)
     return g.permissions
 
 

@@ -403,8 +403,9 @@ def decide(rule: Rule, granted: frozenset[Permission], dag_id: str | None) -> Ve
     if any((action, resource) not in granted for resource in rule.resources):
         return Verdict.FORBIDDEN
     if rule.dag:
-        dag_action = _dag_action(rule)
-        if not _dag_allowed(granted, dag_action, dag_id, any_dag=not rule.entities):
+        # With a sub-entity and no DAG named (`~`), Airflow checks the entity alone; listings are narrowed after.
+        dag_checked = dag_id is not None or not rule.entities
+        if dag_checked and not _dag_allowed(granted, _dag_action(rule), dag_id, any_dag=not rule.entities):
             return _hidden_or_forbidden(granted, dag_id)
         for entity in rule.entities:
             if not _entity_allowed(granted, action, entity, dag_id):

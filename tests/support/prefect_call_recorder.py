@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
-from app.api_v1.upstream import declared_calls
+from app.api_v1.upstream import BEFORE_HANDLERS, declared_calls
 from app.bridge import EXTENSION
 
 _PLACEHOLDER = re.compile(r"\{[^}]+\}")
@@ -59,6 +59,8 @@ def covered(method: str, path: str, declarations: tuple[str, ...]) -> bool:
 def _record(request_to_prefect: httpx.Request) -> None:
     if not has_request_context() or request.endpoint is None or EXTENSION not in current_app.extensions:
         return
+    if g.get(BEFORE_HANDLERS):
+        return  # the checks in front of every operation (app/api_v1/upstream.py `before_handlers`)
     prefect_api_url = current_app.extensions[EXTENSION].settings.prefect_api_url
     if not str(request_to_prefect.url).startswith(prefect_api_url):
         return  # not a Prefect request (the legacy Airflow of a gradual migration)

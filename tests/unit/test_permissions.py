@@ -109,6 +109,12 @@ def test_edits_need_can_edit_403_when_readable_404_when_not():
     assert decide(OPERATION_RULES["post_dag_run"], TEAM | {("can_create", "DAG Run:etl")}, "etl") is Verdict.ALLOWED
 
 
+def test_across_dags_only_the_entity_is_checked_as_in_airflow():
+    assert decide(OPERATION_RULES["get_dag_runs"], TEAM, None) is Verdict.ALLOWED
+    assert decide(OPERATION_RULES["get_dag_runs"], frozenset({(CAN_READ, DAG_RUNS)}), None) is Verdict.ALLOWED
+    assert decide(OPERATION_RULES["get_task_instances"], TEAM, None) is Verdict.FORBIDDEN
+
+
 def test_a_missing_entity_permission_is_a_403_even_on_a_readable_dag():
     assert decide(OPERATION_RULES["get_task_instances"], TEAM, "etl") is Verdict.FORBIDDEN
 

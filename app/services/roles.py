@@ -57,6 +57,7 @@ OF_THIS_TYPE = {"block_types": {"slug": {"any_": [BLOCK_TYPE["slug"]]}}}
 #: Airflow's role ids: FAB creates Admin and Public first, then ROLE_CONFIGS' Viewer, User, Op.
 BUILTIN_ORDER = ("Admin", "Public", "Viewer", "User", "Op")
 ROLE_ORDER_KEYS = ("name", "role_id")
+ROLE_NAME_MAX_LENGTH = 64
 #: How old this process's copy of the custom roles may be when a permission check reads it.
 REFRESH_SECONDS = 5.0
 
@@ -136,6 +137,7 @@ class RoleService:
         raise role_not_found(name)
 
     def create(self, name: str, permissions: list[Permission]) -> Role:
+        _check_name(name)
         if name in BUILTIN_ROLES or self._read_document(name) is not None:
             raise _already_exists(name)
         _check_known(permissions)
@@ -256,6 +258,14 @@ def _check_known(permissions: list[Permission]) -> None:
     problem = unknown_permission(permissions)
     if problem:
         raise BadRequest(problem)
+
+
+def _check_name(name: str) -> None:
+    """Airflow's `ab_role.name` is a String(64); an empty name has no Prefect document name."""
+    if len(name) > ROLE_NAME_MAX_LENGTH:
+        raise BadRequest(f"{{'name': ['Longer than maximum length {ROLE_NAME_MAX_LENGTH}.']}}")
+    if not name:
+        raise BadRequest("{'name': ['Shorter than minimum length 1.']}")
 
 
 def _refuse_builtin(name: str) -> None:

@@ -26,6 +26,7 @@ from app.api_v1 import (
     task_notes,
     task_tries,
     tasks,
+    users,
     variables,
     xcom,
 )
@@ -58,6 +59,7 @@ PROTECTED = (
     config,
     plugins,
     providers,
+    users,
 )
 
 

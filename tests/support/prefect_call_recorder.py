@@ -9,7 +9,9 @@ moment. A request its handler did not declare (method and path, the
 declaration's `{placeholders}` matching one path segment each) fails the
 test during which it was made, naming the handler and the call. Requests
 made outside a bridge request (the tests' own calls to Prefect) are not
-the bridge's and are left alone. Every recorded call is kept per endpoint
+the bridge's and are left alone. Calls made while a request is being
+authenticated (`g.authenticating`) are authentication's, held to
+`AUTHENTICATION_CALLS` instead. Every recorded call is kept per endpoint
 for the session (`RECORDED`).
 
 Wired into tests/conftest.py by importing the two fixtures.
@@ -25,8 +27,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
+from app.api_v1.auth import AUTHENTICATION_CALLS
 from app.api_v1.upstream import declared_calls
 from app.bridge import EXTENSION
 
@@ -65,8 +68,11 @@ def _record(request_to_prefect: httpx.Request) -> None:
     api_root = urlsplit(prefect_api_url).path.rstrip("/")
     path = request_to_prefect.url.path.removeprefix(api_root) or "/"
     method = request_to_prefect.method
-    handler = current_app.view_functions.get(request.endpoint)
-    declarations = declared_calls(handler) if handler else None
+    if g.get("authenticating"):
+        declarations: tuple[str, ...] | None = AUTHENTICATION_CALLS
+    else:
+        handler = current_app.view_functions.get(request.endpoint)
+        declarations = declared_calls(handler) if handler else None
     with _LOCK:
         RECORDED[request.endpoint].add((method, _UUID.sub("{id}", path)))
         if not covered(method, path, declarations or ()):

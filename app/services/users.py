@@ -279,9 +279,7 @@ class UserStore:
                 return False
             raise
         with self._lock:
-            for name, record in list(self._tokens.items()):
-                if token is not None and name == token_document_name(token):
-                    self._tokens[name] = replace(record, revoked=True)
+            self._checked_at = None  # re-read at the next lookup: this process refuses the token at once
         return True
 
     # -- the snapshot -------------------------------------------------------------

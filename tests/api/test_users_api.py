@@ -6,9 +6,7 @@ order, over one Prefect) and is deleted when the test ends.
 
 from __future__ import annotations
 
-import base64
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -16,24 +14,7 @@ import pytest
 
 from app.bridge import EXTENSION
 from app.translate.users import USER_BLOCK_TYPE, UserRecord, user_document_name
-
-#: How long a change through one replica may take to show on another, at most: polled, never timed.
-CROSS_REPLICA_DEADLINE = 30.0
-
-
-def basic(username: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def user_body(username: str, password: str | None = "Pa55-word!", **fields) -> dict:
-    body = {"first_name": "Ann", "last_name": "Lee", "username": username, "email": f"{username}@example.com"}
-    if password is not None:
-        body["password"] = password
-    return {**body, **fields}
+from support.users import basic, eventually, unique, user_body
 
 
 @pytest.fixture
@@ -176,14 +157,6 @@ def test_delete_user_then_its_credentials_fail(app, api, make_user):
 
 
 # -- replicas -------------------------------------------------------------------------
-
-
-def eventually(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + CROSS_REPLICA_DEADLINE
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not seen by the other replica within {CROSS_REPLICA_DEADLINE:g} s")
-        time.sleep(0.2)
 
 
 @pytest.fixture

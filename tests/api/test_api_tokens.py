@@ -13,6 +13,7 @@ import pytest
 
 from app.bridge import EXTENSION
 from app.translate.users import TOKEN_BLOCK_TYPE, token_document_name
+from support.secret_log_guard import watch_secret
 from support.users import bearer, eventually, unique, user_body
 
 
@@ -28,7 +29,7 @@ def robot(api) -> Iterator[dict]:
 def token_of(client, username: str, password: str, path: str = "/auth/token", **kwargs) -> str:
     response = client.post(path, json={"username": username, "password": password}, **kwargs)
     assert response.status_code == 201, response.get_json()
-    return response.get_json()["access_token"]
+    return watch_secret(response.get_json()["access_token"])
 
 
 def test_a_token_from_json_or_a_form_is_good_on_the_v1_api(app, robot, prefect_client):

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from collections.abc import Callable
+
+from support.secret_log_guard import basic_header_value, watch_secret
 
 #: How long a change through one replica may take to show on another, at most: polled, never timed.
 CROSS_REPLICA_DEADLINE = 30.0
 
 
 def basic(username: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+    """A Basic header; the password and the header are watched for in every log record."""
+    watch_secret(password)
+    return {"Authorization": "Basic " + watch_secret(basic_header_value(username, password))}
 
 
 def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    """A Bearer header; the token is watched for in every log record."""
+    return {"Authorization": f"Bearer {watch_secret(token)}"}
 
 
 def unique(prefix: str) -> str:
@@ -27,7 +31,7 @@ def user_body(username: str, password: str | None = "Pa55-word!", **fields) -> d
     """Airflow's User body for a new user (email made from the username, so unique too)."""
     body = {"first_name": "Ann", "last_name": "Lee", "username": username, "email": f"{username}@example.com"}
     if password is not None:
-        body["password"] = password
+        body["password"] = watch_secret(password)
     return {**body, **fields}
 
 

@@ -34,8 +34,9 @@ from app.translate.users import BUILTIN_ROLES
 
 EXTENSION = "airflow_prefect_bridge"
 log = logging.getLogger(__name__)
-#: Seconds authentication waits for Prefect at most (then the request fails: 504).
+#: Seconds authentication waits for Prefect at most (then the request fails: 504), and its retries of a busy Prefect.
 IDENTITY_TIMEOUT = 5.0
+IDENTITY_RETRIES = 3
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _routes(settings: Settings, catalog: DagCatalog, legacy: LegacyAirflowClient
 def _user_store(settings: Settings, transport: httpx.BaseTransport | None) -> UserStore:
     """The users, through a Prefect client of their own.
 
-    Authentication must fail fast (one retry, short timeouts) rather than
+    Authentication must fail fast (few retries, a short timeout) rather than
     queue behind an operation's slow calls, and its periodic re-read is the
     bridge's overhead, not part of any operation's Prefect calls.
     """
@@ -146,7 +147,7 @@ def _user_store(settings: Settings, transport: httpx.BaseTransport | None) -> Us
         api_key=settings.prefect_api_key.get_secret_value() if settings.prefect_api_key else None,
         timeout=min(settings.prefect_timeout, IDENTITY_TIMEOUT),
         connect_timeout=settings.prefect_connect_timeout,
-        retries=min(settings.prefect_retries, 1),
+        retries=min(settings.prefect_retries, IDENTITY_RETRIES),
         transport=transport,
     )
     admin = None

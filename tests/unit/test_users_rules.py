@@ -32,6 +32,7 @@ from app.translate.users import (
     user_data,
     user_document_name,
 )
+from support.identity_prefect import InMemoryBlocks
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -90,40 +91,6 @@ def test_a_token_is_named_by_its_sha256_and_bound_to_its_password_s_salt():
     assert one.split("$")[1] not in password_fingerprint(one)
 
 
-class FakePrefect:
-    """Block documents in memory, enough of Prefect's API for the store; counts the reads of users."""
-
-    def __init__(self) -> None:
-        self.documents: dict[tuple[str, str], dict] = {}
-        self.user_reads = 0
-        self.type_id = str(uuid.uuid4())
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path, body = request.url.path.removeprefix("/api/"), json.loads(request.content or b"{}")
-        if path == "block_documents/filter":
-            slugs = body["block_types"]["slug"]["any_"]
-            names = (body.get("block_documents") or {}).get("name", {}).get("any_")
-            self.user_reads += "airflow-bridge-user" in slugs
-            rows = [each for (slug, name), each in self.documents.items()
-                    if slug in slugs and (names is None or name in names)]
-            return httpx.Response(200, json=rows[body.get("offset", 0):][: body.get("limit", 200)])
-        if path in ("block_types/", "block_schemas/"):
-            return httpx.Response(201, json={"id": self.type_id, "slug": "x", "block_type_id": self.type_id})
-        if path == "block_documents/":
-            slug = "airflow-bridge-user" if "username" in body["data"] and "owner" not in body["data"] else "token"
-            if (slug, body["name"]) in self.documents:
-                return httpx.Response(409, json={"detail": "exists"})
-            row = {"id": str(uuid.uuid4()), "name": body["name"], "created": NOW.isoformat(), "data": body["data"],
-                   "block_type_id": self.type_id, "block_schema_id": self.type_id}
-            self.documents[(slug, body["name"])] = row
-            return httpx.Response(201, json=row)
-        if request.method == "PATCH":
-            row = next(each for each in self.documents.values() if each["id"] == path.rsplit("/", 1)[1])
-            row["data"].update(body["data"])
-            return httpx.Response(204)
-        return httpx.Response(404, json={"detail": "not here"})
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = 100.0
@@ -132,14 +99,14 @@ class Clock:
         return self.now
 
 
-def store_over(prefect: FakePrefect, clock: Clock, admin: EnvironmentAdmin | None = None) -> UserStore:
+def store_over(prefect: InMemoryBlocks, clock: Clock, admin: EnvironmentAdmin | None = None) -> UserStore:
     client = PrefectClient("http://prefect/api", transport=httpx.MockTransport(prefect.handle), retries=0)
     return UserStore(client, BlockTypes(client), check_seconds=2, role_exists=BUILTIN_ROLES.__contains__,
                      admin=admin, clock=clock)
 
 
 def test_the_store_reads_prefect_at_most_once_per_bound_and_sees_other_replicas_changes():
-    prefect, clock = FakePrefect(), Clock()
+    prefect, clock = InMemoryBlocks(), Clock()
     mine, theirs = store_over(prefect, clock), store_over(prefect, clock)
     for _ in range(100):
         assert mine.user("nobody") is None
@@ -152,7 +119,7 @@ def test_the_store_reads_prefect_at_most_once_per_bound_and_sees_other_replicas_
 
 
 def test_the_environment_admin_is_made_then_repaired_on_a_new_start():
-    prefect, clock = FakePrefect(), Clock()
+    prefect, clock = InMemoryBlocks(), Clock()
     first = store_over(prefect, clock, EnvironmentAdmin("admin", "first-password"))
     admin = first.user("admin")
     assert admin.roles == ("Admin",) and PasswordHash.decode(admin.password_hash).matches("first-password")
@@ -164,7 +131,7 @@ def test_the_environment_admin_is_made_then_repaired_on_a_new_start():
 
 
 def test_the_store_refuses_duplicates_and_unknown_roles():
-    store = store_over(FakePrefect(), Clock())
+    store = store_over(InMemoryBlocks(), Clock())
     store.create(record("ann"), None)
     with pytest.raises(Conflict, match="already exists"):
         store.create(record("ANN"), None)

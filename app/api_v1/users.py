@@ -59,7 +59,7 @@ def post_user():
     Query([])
     fields, password = _user_body()
     roles = fields.pop("roles", None) or [DEFAULT_ROLE]  # FAB's registered-user role when none is given
-    user = UserRecord(id="", roles=tuple(roles), **fields)
+    user = UserRecord(roles=tuple(roles), **fields)
     return jsonify(airflow_user(current_bridge().users.create(user, password)))
 
 

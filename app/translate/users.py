@@ -123,10 +123,13 @@ TOKEN_SCHEMA_FIELDS = {
 
 @dataclass(frozen=True)
 class UserRecord:
-    """One user as the bridge keeps it (`password_hash`: the encoded salted hash, or None: no password)."""
+    """One user as the bridge keeps it (`password_hash`: the encoded salted hash, or None: no password).
 
-    id: str
+    `id` is given by the store when it creates the user.
+    """
+
     username: str
+    id: str = ""
     first_name: str = ""
     last_name: str = ""
     email: str = ""

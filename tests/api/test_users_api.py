@@ -52,7 +52,7 @@ def test_a_user_is_a_block_document_holding_a_salted_hash_never_the_password(app
 def test_the_store_creates_users_that_authenticate_with_their_roles(app):
     store = app.extensions[EXTENSION].users
     name = unique("store")
-    store.create(UserRecord(id="", username=name, email=f"{name}@example.com", roles=("Op",)), "store-pw-1")
+    store.create(UserRecord(username=name, email=f"{name}@example.com", roles=("Op",)), "store-pw-1")
     try:
         client = app.test_client()
         response = client.get(f"/api/v1/users/{name}", headers=basic(name, "store-pw-1"))

@@ -136,6 +136,6 @@ def test_the_store_refuses_duplicates_and_unknown_roles():
     with pytest.raises(Conflict, match="already exists"):
         store.create(record("ANN"), None)
     with pytest.raises(Conflict, match="is already taken"):
-        store.create(UserRecord(id="", username="other", email="ann@x"), None)
+        store.create(UserRecord(username="other", email="ann@x"), None)
     with pytest.raises(BadRequest, match="Unknown roles: 'Ghost'"):
         store.create(record("cat", roles=("Ghost", "Op")), None)

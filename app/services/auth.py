@@ -35,11 +35,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
 from app.errors import TooManyRequests, Unauthenticated
 from app.services.principal import Principal
-from app.translate.users import TokenRecord, UserRecord
+from app.translate.users import TokenRecord, UserRecord, token_is_valid
 
 #: scrypt's cost: 16 MiB and ~50 ms per derivation on a server core (OWASP's minimum is N=2^17 r=8 p=1 for
 #: stored hashes; the verdict cache means a request pays it once per credential per `cache_seconds`).
@@ -122,7 +123,6 @@ class Directory(Protocol):
     def user_by_id(self, user_id: str) -> UserRecord | None: ...
     def token(self, token: str) -> TokenRecord | None: ...
     def token_record(self, name: str) -> TokenRecord | None: ...
-    def token_is_valid(self, record: TokenRecord, user: UserRecord | None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class Authenticator:
     def _verify_token(self, token: str, address: str) -> tuple[UserRecord, Verdict]:
         record = self.directory.token(token)
         user = self.directory.user_by_id(record.owner) if record else None
-        if record is None or not self.directory.token_is_valid(record, user):
+        if record is None or not token_is_valid(record, user, datetime.now(UTC)):
             self.throttle.failed(address)
             raise Unauthenticated("Invalid or expired token")
         assert user is not None
@@ -203,7 +203,7 @@ class Authenticator:
         if verdict.token is not None:
             # The token's current record: revoked through another replica shows here within the bound.
             current = self.directory.token_record(verdict.token.name)
-            return user if current is not None and self.directory.token_is_valid(current, user) else None
+            return user if current is not None and token_is_valid(current, user, datetime.now(UTC)) else None
         return user if user.password_hash == verdict.password_hash else None
 
     def _remember(self, key: bytes, verdict: Verdict) -> None:

@@ -246,16 +246,6 @@ class UserStore:
             self._tokens[record.name] = record
         return IssuedToken(token, record)
 
-    def token_is_valid(self, record: TokenRecord, user: UserRecord | None) -> bool:
-        """Not revoked nor expired, and its owner still exists, is active and has the password it was issued under."""
-        return (
-            user is not None
-            and user.active
-            and not record.revoked
-            and record.expires > datetime.now(UTC)
-            and record.password_fingerprint == password_fingerprint(user.password_hash)
-        )
-
     def list_tokens(self) -> list[tuple[UUID, TokenRecord]]:
         body = {"block_types": {"slug": {"any_": [TOKEN_BLOCK_TYPE["slug"]]}}, "sort": "NAME_ASC"}
         documents = read_all(fetching(self.client.filter_block_documents, body))

@@ -277,6 +277,17 @@ def password_fingerprint(password_hash: str | None) -> str:
     return hashlib.sha256(salt.encode()).hexdigest()[:32]
 
 
+def token_is_valid(record: TokenRecord, user: UserRecord | None, now: datetime) -> bool:
+    """Not revoked nor expired, and its owner exists, is active and has the password it was issued under."""
+    return (
+        user is not None
+        and user.active
+        and not record.revoked
+        and record.expires > now
+        and record.password_fingerprint == password_fingerprint(user.password_hash)
+    )
+
+
 def token_data(token: TokenRecord) -> dict[str, Any]:
     return {
         "owner": token.owner,

@@ -84,10 +84,6 @@ class Directory:
     def token_record(self, name: str) -> TokenRecord | None:
         return self.tokens.get(name)
 
-    def token_is_valid(self, record: TokenRecord, user: UserRecord | None) -> bool:
-        return (user is not None and user.active and not record.revoked and record.expires > datetime.now(UTC)
-                and record.password_fingerprint == password_fingerprint(user.password_hash))
-
 
 def authenticator(
     cache_seconds: float = 60, burst: int = 3, clock: Clock | None = None, directory: Directory | None = None

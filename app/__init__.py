@@ -12,14 +12,15 @@ __version__ = "0.1.0"
 log = logging.getLogger(__name__)
 
 
-def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) -> Flask:
+def create_app(settings=None, *, prefect_transport=None, legacy_transport=None, identity_transport=None) -> Flask:
     """Build the app; settings default to the environment, validated here, once.
 
     `prefect_transport` (`legacy_transport`) replaces the HTTP transport to
     Prefect (to the legacy Airflow): the seam the tests use to count upstream
-    calls and to inject upstream failures.
+    calls and to inject upstream failures. Authentication reads users and
+    tokens through a Prefect client of its own (`identity_transport`).
     """
-    from app import api_v1, guards
+    from app import api_v1, auth_tokens, guards
     from app.api_v1.problems import problem, render
     from app.bridge import EXTENSION, Bridge
     from app.errors import BridgeError
@@ -29,10 +30,14 @@ def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) 
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
     app.extensions[EXTENSION] = Bridge.build(
-        settings or Settings.from_env(), transport=prefect_transport, legacy_transport=legacy_transport
+        settings or Settings.from_env(),
+        transport=prefect_transport,
+        legacy_transport=legacy_transport,
+        identity_transport=identity_transport,
     )
     guards.install(app, app.extensions[EXTENSION].settings.max_body_bytes)
     api_v1.register(app)
+    auth_tokens.register(app)
     migration_page.register(app)
 
     @app.errorhandler(BridgeError)

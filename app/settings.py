@@ -47,6 +47,9 @@ ENVIRONMENT = {
     "BRIDGE_LOGIN_FAILURE_BURST": "login_failure_burst",
     "BRIDGE_LOGIN_FAILURES_PER_MINUTE": "login_failures_per_minute",
     "BRIDGE_TRUSTED_PROXY_HOPS": "trusted_proxy_hops",
+    "BRIDGE_IDENTITY_CHECK_SECONDS": "identity_check_seconds",
+    "BRIDGE_TOKEN_SECONDS": "token_seconds",
+    "BRIDGE_CLI_TOKEN_SECONDS": "cli_token_seconds",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -92,6 +95,11 @@ class Settings(BaseModel):
     login_failure_burst: Annotated[int, Field(ge=1, le=1000)] = 5
     login_failures_per_minute: Annotated[float, Field(gt=0, le=6000)] = 6.0
     trusted_proxy_hops: Annotated[int, Field(ge=0, le=10)] = 0
+    #: Users and tokens changed through another replica count here within this bound (at most 5 s).
+    identity_check_seconds: Annotated[float, Field(ge=0, le=5)] = 2.0
+    #: Lifetimes of API tokens from POST /auth/token and /auth/token/cli (Airflow 3's 86400 and 3600).
+    token_seconds: Annotated[int, Field(ge=60, le=366 * 86400)] = 86400
+    cli_token_seconds: Annotated[int, Field(ge=60, le=366 * 86400)] = 3600
 
     @field_validator("prefect_api_url")
     @classmethod

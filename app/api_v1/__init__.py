@@ -27,6 +27,7 @@ from app.api_v1 import (
     task_notes,
     task_tries,
     tasks,
+    users,
     variables,
     xcom,
 )
@@ -61,6 +62,7 @@ PROTECTED = (
     plugins,
     providers,
     roles,
+    users,
 )
 
 

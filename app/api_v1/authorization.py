@@ -34,6 +34,9 @@ from app.translate.permissions import (
 #: app.extensions key: endpoint -> operationId, for every v1 route (served and 501 alike).
 OPERATIONS_BY_ENDPOINT = "api_v1_operations_by_endpoint"
 ALL_DAGS = "~"
+#: Prefect calls the permission check may make in front of any operation: custom roles re-read, at most every
+#: REFRESH_SECONDS per process (app/services/roles.py).
+ROLE_CHECK_CALLS = ("POST /block_documents/filter",)
 #: The migration page shows every DAG and compares their runs: global read on both.
 MIGRATION_PAGE_RULE = Rule("GET", resources=(DAGS, DAG_RUNS))
 

@@ -41,7 +41,8 @@ def before_handlers() -> Iterator[None]:
     """Prefect calls of the checks in front of every operation (a custom role's refresh), not of its handler.
 
     They are bounded per process, not per request (app/services/roles.py), so no handler declares them;
-    tests/support/prefect_call_recorder.py leaves calls made inside this block out of the handler's.
+    tests/support/prefect_call_recorder.py holds calls made inside this block to ROLE_CHECK_CALLS
+    (app/api_v1/authorization.py), not to the handler's declaration.
     """
     setattr(g, BEFORE_HANDLERS, True)
     try:

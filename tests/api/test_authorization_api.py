@@ -29,7 +29,7 @@ def actions(pairs) -> list[dict]:
 
 
 @pytest.fixture
-def team(make_app, prefect_calls, tmp_path, monkeypatch, failed_etl_run, fanout_run):
+def team(make_app, prefect_calls, tmp_path, failed_etl_run, fanout_run):
     """An app whose mapping lets the custom role `team` read example_etl alone; a user of that role."""
     role = f"authz-team-{secrets.token_hex(3)}"
     mapping = (REPO / "mappings" / "dags.toml").read_text() + f'access_control = {{ "{role}" = ["can_read"] }}\n'
@@ -38,7 +38,7 @@ def team(make_app, prefect_calls, tmp_path, monkeypatch, failed_etl_run, fanout_
     client = app.test_client()
     made = client.post("/api/v1/roles", json={"name": role, "actions": actions(TEAM_PERMISSIONS)}, headers=AUTH)
     assert made.status_code == 200, made.get_json()
-    users = add_users(app, monkeypatch, {"member": (role,), "viewer": ("Viewer",), "nobody": ("Public",)})
+    users = add_users(app, {"member": (role,), "viewer": ("Viewer",), "nobody": ("Public",)})
     yield app, client, users, role
     client.delete(f"/api/v1/roles/{role}", headers=AUTH)
 
@@ -57,8 +57,8 @@ def test_a_forbidden_operation_is_airflows_403_and_costs_no_prefect_call(team, p
 
 def test_501_operations_and_the_migration_page_are_behind_permissions_too(team):
     _, client, users, _ = team
-    assert client.get("/api/v1/users", headers=users["viewer"]).status_code == 403
-    assert client.get("/api/v1/users", headers=AUTH).status_code == 501
+    assert client.put("/api/v1/parseDagFile/some-token", headers=users["viewer"]).status_code == 403
+    assert client.put("/api/v1/parseDagFile/some-token", headers=AUTH).status_code == 501
     assert client.get("/migration.json", headers=users["nobody"]).status_code == 403
     assert client.get("/migration.json", headers=users["member"]).status_code == 403  # not every DAG
     assert client.get("/migration.json", headers=users["viewer"]).status_code == 200
@@ -182,28 +182,28 @@ def test_builtin_roles_are_airflows_and_cannot_be_changed(api):
     ]
 
 
-def test_a_role_changed_on_one_replica_counts_on_another(make_app, monkeypatch):
+def test_a_role_changed_on_one_replica_counts_on_another(make_app):
     first, second = make_app(), make_app()
     second.extensions["airflow_prefect_bridge"].roles.refresh_seconds = 0  # the bound is REFRESH_SECONDS; here none
     name = f"authz-replica-{secrets.token_hex(3)}"
-    user = add_users(second, monkeypatch, {"replica-user": (name,)})["replica-user"]
-    assert second.test_client().get("/api/v1/pools", headers=user).status_code == 403
-    made = first.test_client().post(
-        "/api/v1/roles", json={"name": name, "actions": actions([("can_read", "Pools")])}, headers=AUTH
-    )
+    made = first.test_client().post("/api/v1/roles", json={"name": name, "actions": []}, headers=AUTH)
     assert made.status_code == 200
+    user = add_users(second, {"replica-user": (name,)})["replica-user"]
+    assert second.test_client().get("/api/v1/pools", headers=user).status_code == 403
+    body = {"name": name, "actions": actions([("can_read", "Pools")])}
+    assert first.test_client().patch(f"/api/v1/roles/{name}", json=body, headers=AUTH).status_code == 200
     assert second.test_client().get("/api/v1/pools", headers=user).status_code == 200
     first.test_client().delete(f"/api/v1/roles/{name}", headers=AUTH)
     assert second.test_client().get("/api/v1/pools", headers=user).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["Viewer", "Op"])
-def test_every_operation_checks_permissions_before_anything_else(make_app, monkeypatch, role):
+def test_every_operation_checks_permissions_before_anything_else(make_app, role):
     """Bridge-side wiring of the matrix: each of the 89 routes enforces its rule (a real Airflow: tests/legacy)."""
     from app.translate.permissions import BUILTIN_ROLES, OPERATION_RULES, Verdict, decide
 
     app = make_app()
-    headers = add_users(app, monkeypatch, {"wiring": (role,)})["wiring"]
+    headers = add_users(app, {"wiring": (role,)})["wiring"]
     client = app.test_client()
     found = probes(f"wiring-{role.lower()}")
     wrong = {}

@@ -90,7 +90,7 @@ def read_operations(schema, app) -> list:
 
 def test_the_bridge_answers_airflows_spec_as_airflow_does(app, fanout_run):
     schema = schemathesis.openapi.from_dict(copy.deepcopy(load_v1_spec()))
-    real_ids = {"dag_id": FANOUT, "dag_run_id": fanout_run.dag_run_id, "task_id": "square"}
+    real_ids = {"dag_id": FANOUT, "dag_run_id": fanout_run.dag_run_id, "task_id": "square", "username": "admin"}
     run = Fuzzing(app, quirks())
     operations = read_operations(schema, app)
     assert len(operations) > 40

@@ -105,6 +105,7 @@ def test_every_implemented_operation_conforms(settings, failed_etl_run, fanout_r
         ("DELETE", f"/pools/{pool}", {}),
         ("DELETE", "/pools/default_pool", {}),
         ("DELETE", f"/pools/{pool}", {}),
+        *_user_calls(f"spec-user-{tag}"),
         ("GET", f"/dagStats?dag_ids={HELLO},{ETL}", {}),
         ("GET", "/dagStats", {}),
         ("GET", f"/eventLogs?dag_id={HELLO}&limit=2", {}),
@@ -222,3 +223,21 @@ def test_routing_errors_are_airflow_problems(api):
         assert response.status_code == status
         assert response.content_type == "application/problem+json"
         assert response.get_json()["status"] == status and response.get_json()["title"]
+
+
+def _user_calls(username: str) -> list:
+    body = {"first_name": "S", "last_name": "C", "username": username, "email": f"{username}@example.com",
+            "password": "spec-pw-1", "roles": [{"name": "Viewer"}]}
+    return [
+        ("POST", "/users", {"json": body}),
+        ("POST", "/users", {"json": body}),
+        ("POST", "/users", {"json": {"username": username}}),
+        ("GET", "/users?limit=2&order_by=email", {}),
+        ("GET", "/users?order_by=-id", {}),
+        ("GET", f"/users/{username}", {}),
+        ("GET", "/users/no-such-user-at-all", {}),
+        ("PATCH", f"/users/{username}?update_mask=last_name", {"json": {**body, "last_name": "D"}}),
+        ("PATCH", "/users/no-such-user-at-all", {"json": body}),
+        ("DELETE", f"/users/{username}", {}),
+        ("DELETE", f"/users/{username}", {}),
+    ]

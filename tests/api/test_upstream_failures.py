@@ -17,6 +17,7 @@ from app import create_app
 from app.settings import Settings
 from conftest import PASSWORD, REPO, ApiClient
 from support.airflow_spec import ValidatingMiddleware, default_validator
+from support.identity_prefect import identity_transport
 
 API_KEY = "pnu_topsecret"
 RETRIES = 2
@@ -140,7 +141,8 @@ def api(prefect, caplog) -> RecordingClient:
         prefect_retries=RETRIES,
         mapping_file=REPO / "mappings" / "dags.toml",
     )
-    app = create_app(settings, prefect_transport=httpx.MockTransport(prefect))
+    # Users are read from an in-memory Prefect: the failures injected here are the operation's, not the login's.
+    app = create_app(settings, prefect_transport=httpx.MockTransport(prefect), identity_transport=identity_transport())
     checker = ValidatingMiddleware(app.wsgi_app, default_validator())
     app.wsgi_app = checker
     client = RecordingClient(app)

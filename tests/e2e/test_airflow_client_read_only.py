@@ -10,7 +10,6 @@ from airflow_client.client.api import (
     import_error_api,
     plugin_api,
     provider_api,
-    user_api,
 )
 from airflow_client.client.exceptions import ApiException, ForbiddenException
 
@@ -42,5 +41,5 @@ def test_dag_source(api_client):
 
 def test_an_unserved_operation_is_a_501_the_client_reports(api_client):
     with pytest.raises(ApiException) as error:
-        user_api.UserApi(api_client).get_users()
-    assert error.value.status == 501 and "get_users" in error.value.body
+        dag_api.DAGApi(api_client).reparse_dag_file("any-file-token")
+    assert error.value.status == 501 and "reparse_dag_file" in error.value.body

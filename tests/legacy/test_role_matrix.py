@@ -15,7 +15,8 @@ import pytest
 
 from conftest import AUTH
 from support.role_probes import Probe, probes
-from support.role_users import add_users, basic
+from support.role_users import add_users
+from support.users import basic
 
 ROLES = ("Public", "Viewer", "User", "Op", "Admin")
 
@@ -69,11 +70,9 @@ def _bridge_statuses(app, headers: dict[str, str], found: dict[str, Probe]) -> d
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_builtin_role_is_forbidden_exactly_what_airflow_forbids_it(
-    role, legacy_airflow, airflow_users, make_app, monkeypatch
-):
+def test_each_builtin_role_is_forbidden_exactly_what_airflow_forbids_it(role, legacy_airflow, airflow_users, make_app):
     app = make_app()
-    bridge_user = add_users(app, monkeypatch, {f"authz_{role.lower()}": (role,)})
+    bridge_user = add_users(app, {f"authz_{role.lower()}": (role,)})
     found = probes(role.lower())
     airflow = _airflow_statuses(legacy_airflow, airflow_users[role], found)
     bridge = _bridge_statuses(app, bridge_user[f"authz_{role.lower()}"], found)

@@ -1,37 +1,24 @@
-"""Users of chosen roles on a bridge app, for the authorization tests.
+"""Users of chosen roles on a bridge app, for the authorization tests: made through `POST /users` as the admin.
 
-The one place the tests make users. Until the identity branch's user store (`bridge.users`) is
-merged, a user is a password given to the app's authenticator plus a role table consulted where
-authentication builds the Principal; at the merge this becomes `bridge.users.create(...)`.
+The one place the authorization tests make users (the identity branch's user store behind /users).
 """
 
 from __future__ import annotations
 
-import base64
-import secrets
-
-import pytest
 from flask import Flask
 
-import app.api_v1.auth as authentication
-from app.bridge import EXTENSION
+from conftest import AUTH
+from support.users import basic, unique, user_body
 
 
-def basic(username: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
-
-
-def add_users(app: Flask, monkeypatch: pytest.MonkeyPatch, users: dict[str, tuple[str, ...]]) -> dict[str, dict]:
-    """Make each user with its roles; their Authorization headers, by username."""
-    bridge = app.extensions[EXTENSION]
-    principal = authentication.Principal
-    roles_of = dict(users)
-    monkeypatch.setattr(
-        authentication, "Principal", lambda username, roles: principal(username, roles_of.get(username, roles))
-    )
+def add_users(app: Flask, users: dict[str, tuple[str, ...]]) -> dict[str, dict[str, str]]:
+    """Make a user per entry (a unique name from its key) with those roles; Authorization headers by key."""
+    client = app.test_client()
     headers = {}
-    for username in users:
-        password = secrets.token_urlsafe(12)
-        bridge.auth.set_password(username, password)
-        headers[username] = basic(username, password)
+    for key, roles in users.items():
+        username, password = unique(f"authz-{key}"), unique("Pa55-")
+        body = user_body(username, password, roles=[{"name": role} for role in roles])
+        made = client.post("/api/v1/users", json=body, headers=AUTH)
+        assert made.status_code == 200, made.get_json()
+        headers[key] = basic(username, password)
     return headers

@@ -7,9 +7,9 @@ so authenticating a request costs dictionary lookups, not Prefect calls:
   updated with the write).
 - A change made through another replica counts here within
   `check_seconds` (at most 5): the snapshot is re-read when it is older
-  than that, with one `POST /block_documents/filter` for the users (one
-  per 200 users) and, while this process has seen API tokens, one for
-  those tokens by name (one per 200). Never on every request.
+  than that, with one `POST /block_documents/filter` (one per 200
+  documents) that reads every user and the live tokens this process has
+  seen (app/translate/users.py, `snapshot_filter`). Never on every request.
 - The API's user operations read the users afresh (the same call), so an
   admin always sees what Prefect holds.
 - If Prefect cannot be read when the snapshot is due, authentication fails
@@ -39,7 +39,7 @@ from app.prefect.models import BlockDocument
 from app.services.auth import PasswordHash, matches_once
 from app.services.blocks import BlockTypes
 from app.services.pages import fetching, read_all
-from app.translate.paging import PREFECT_MAX_PAGE_SIZE, Page
+from app.translate.paging import Page
 from app.translate.users import (
     TOKEN_BLOCK_TYPE,
     TOKEN_SCHEMA_FIELDS,
@@ -51,6 +51,7 @@ from app.translate.users import (
     document_to_user,
     new_user_id,
     password_fingerprint,
+    snapshot_filter,
     sort_users,
     token_data,
     token_document_name,
@@ -111,6 +112,8 @@ class UserStore:
         self._documents: dict[str, UUID] = {}  # username_key -> block document id
         self._tokens: dict[str, TokenRecord] = {}  # token document name -> token seen by this process
         self._checked_at: float | None = None
+        #: Prefect's id of the user block type, learnt from the first read: it lets one filter read users and tokens.
+        self._user_type_id: UUID | None = None
 
     # -- what authentication reads (fresh within check_seconds) ----------------
 
@@ -284,39 +287,33 @@ class UserStore:
         return self._checked_at is None or self.clock() - self._checked_at >= self.check_seconds
 
     def reload(self) -> None:
-        """Read every user (and the tokens this process has seen) from Prefect: one call per 200 of each."""
+        """Read every user and the live tokens this process has seen from Prefect: one call (one per 200)."""
         with self._lock:
-            body = {"block_types": {"slug": {"any_": [USER_BLOCK_TYPE["slug"]]}}, "include_secrets": True}
+            now = datetime.now(UTC)
+            token_names = [name for name, record in self._tokens.items() if record.expires > now]
+            if self._user_type_id is None:
+                token_names = []  # not known before the first read: forget them, each is read again when next used
+            body = snapshot_filter(self._user_type_id, token_names)
             documents = read_all(fetching(self.client.filter_block_documents, body))
             first_time = self._checked_at is None
             self._install(documents)
-            self._reload_tokens()
             self._checked_at = self.clock()
             if first_time and self.admin is not None:
                 self._ensure_admin(self.admin)
 
     def _install(self, documents: list[BlockDocument]) -> None:
-        users = [document_to_user(document) for document in documents]
+        """Users and tokens from one read; a token whose document is gone is unknown again (read when next used)."""
+        # Before the user type's id is known, the read asked for users only.
+        is_user = {document.id: self._user_type_id in (None, document.block_type_id) for document in documents}
+        user_documents = [document for document in documents if is_user[document.id]]
+        token_documents = [document for document in documents if not is_user[document.id]]
+        users = [document_to_user(document) for document in user_documents]
         self._users = {user.key: user for user in users}
         self._by_id = {user.id: user for user in users}
-        self._documents = {user.key: document.id for user, document in zip(users, documents, strict=True)}
-
-    def _reload_tokens(self) -> None:
-        now = datetime.now(UTC)
-        names = [name for name, record in self._tokens.items() if record.expires > now]
-        fresh: dict[str, TokenRecord] = {}
-        for start in range(0, len(names), PREFECT_MAX_PAGE_SIZE):
-            chunk = names[start : start + PREFECT_MAX_PAGE_SIZE]
-            body = {
-                "block_types": {"slug": {"any_": [TOKEN_BLOCK_TYPE["slug"]]}},
-                "block_documents": {"name": {"any_": chunk}},
-                "limit": len(chunk),
-            }
-            for document in self.client.filter_block_documents(body):
-                record = document_to_token(document)
-                fresh[record.name] = record
-        # A token whose document is gone is unknown again (deleted tokens are no tokens).
-        self._tokens = fresh
+        self._documents = {user.key: document.id for user, document in zip(users, user_documents, strict=True)}
+        self._tokens = {record.name: record for record in map(document_to_token, token_documents)}
+        if user_documents:
+            self._user_type_id = user_documents[0].block_type_id
 
     def _ensure_admin(self, admin: EnvironmentAdmin) -> None:
         current = self._users.get(username_key(admin.username))
@@ -366,6 +363,7 @@ class UserStore:
                 raise _username_taken(user.username) from None
             raise
         with self._lock:
+            self._user_type_id = document.block_type_id
             self._users[user.key] = user
             self._by_id[user.id] = user
             self._documents[user.key] = document.id

@@ -32,6 +32,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from app.errors import BadRequest
 from app.prefect.models import BlockDocument
@@ -262,6 +263,30 @@ def unknown_roles_error(missing: list[str]) -> BadRequest:
 
 def renamed(user: UserRecord, **changes: Any) -> UserRecord:
     return replace(user, **changes)
+
+
+def snapshot_filter(user_type_id: UUID | None, token_names: list[str]) -> dict[str, Any]:
+    """One `POST /block_documents/filter` body for every user and the named tokens.
+
+    Prefect's block document filter combines its criteria with `or_` when
+    asked: documents of the user block type, or tokens named so (the
+    default `is_anonymous` criterion is dropped, or it would match every
+    named document). Without the user type's id (before the first read),
+    or without tokens, the users alone, by their type's slug.
+    """
+    body: dict[str, Any] = {"include_secrets": True, "sort": "NAME_ASC"}
+    if user_type_id is None or not token_names:
+        return {**body, "block_types": {"slug": {"any_": [USER_BLOCK_TYPE["slug"]]}}}
+    return {
+        **body,
+        "block_types": {"slug": {"any_": [USER_BLOCK_TYPE["slug"], TOKEN_BLOCK_TYPE["slug"]]}},
+        "block_documents": {
+            "operator": "or_",
+            "block_type_id": {"any_": [str(user_type_id)]},
+            "name": {"any_": token_names},
+            "is_anonymous": None,
+        },
+    }
 
 
 # -- tokens ---------------------------------------------------------------------

@@ -3,7 +3,7 @@
 For tests whose Prefect is scripted (failures injected through an
 httpx.MockTransport): authentication reads its users from here instead
 (`create_app(..., identity_transport=identity_transport())`). It counts
-the reads of users, so tests can hold the store to one read per bound.
+its filter calls, so tests can hold the store to one read per bound.
 """
 
 from __future__ import annotations
@@ -18,22 +18,17 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 class InMemoryBlocks:
-    """Block documents in memory, enough of Prefect's API for the store; counts the reads of users."""
+    """Block documents in memory, enough of Prefect's API for the store; counts the reads (filters)."""
 
     def __init__(self) -> None:
         self.documents: dict[tuple[str, str], dict] = {}  # (block type slug, name) -> document
-        self.user_reads = 0
+        self.reads = 0
         self.slugs: dict[str, str] = {}  # block type id -> slug
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path, body = request.url.path.removeprefix("/api/"), json.loads(request.content or b"{}")
         if path == "block_documents/filter":
-            slugs = body["block_types"]["slug"]["any_"]
-            names = (body.get("block_documents") or {}).get("name", {}).get("any_")
-            self.user_reads += "airflow-bridge-user" in slugs
-            rows = [each for (slug, name), each in self.documents.items()
-                    if slug in slugs and (names is None or name in names)]
-            return httpx.Response(200, json=rows[body.get("offset", 0):][: body.get("limit", 200)])
+            return httpx.Response(200, json=self._filter(body))
         if path == "block_types/":
             type_id = next((id_ for id_, slug in self.slugs.items() if slug == body["slug"]), str(uuid.uuid4()))
             self.slugs[type_id] = body["slug"]
@@ -62,6 +57,23 @@ class InMemoryBlocks:
                 self.documents[key]["data"].update(body["data"])
             return httpx.Response(204)
         return httpx.Response(404, json={"detail": "not here"})
+
+
+    def _filter(self, body: dict) -> list[dict]:
+        """By block type slug, then by type id and/or name (`operator`: and_, Prefect's default, or or_)."""
+        slugs = body["block_types"]["slug"]["any_"]
+        criteria = body.get("block_documents") or {}
+        names = criteria.get("name", {}).get("any_")
+        type_ids = criteria.get("block_type_id", {}).get("any_")
+        self.reads += 1
+        rows = []
+        for (slug, name), row in sorted(self.documents.items(), key=lambda item: item[0][1]):
+            tests = [test for test in (names and name in names, type_ids and row["block_type_id"] in type_ids)
+                     if test is not None]
+            matched = any(tests) if criteria.get("operator") == "or_" else all(tests)
+            if slug in slugs and matched:
+                rows.append(row)
+        return rows[body.get("offset", 0) :][: body.get("limit", 200)]
 
 
 def identity_transport() -> httpx.MockTransport:

@@ -110,12 +110,12 @@ def test_the_store_reads_prefect_at_most_once_per_bound_and_sees_other_replicas_
     mine, theirs = store_over(prefect, clock), store_over(prefect, clock)
     for _ in range(100):
         assert mine.user("nobody") is None
-    assert prefect.user_reads == 1
+    assert prefect.reads == 1
     theirs.create(record("bob"), "bob-password")
     assert mine.user("bob") is None  # within the bound: the snapshot stands
     clock.now += 2
     assert mine.user("BOB").username == "bob"
-    assert prefect.user_reads == 3  # mine twice, theirs once (its create reads afresh)
+    assert prefect.reads == 3  # mine twice, theirs once (its create reads afresh)
 
 
 def test_the_environment_admin_is_made_then_repaired_on_a_new_start():
@@ -139,3 +139,18 @@ def test_the_store_refuses_duplicates_and_unknown_roles():
         store.create(UserRecord(username="other", email="ann@x"), None)
     with pytest.raises(BadRequest, match="Unknown roles: 'Ghost'"):
         store.create(record("cat", roles=("Ghost", "Op")), None)
+
+
+def test_one_read_per_bound_covers_the_users_and_the_tokens_seen():
+    prefect, clock = InMemoryBlocks(), Clock()
+    mine, theirs = store_over(prefect, clock), store_over(prefect, clock)
+    user = theirs.create(record("bot"), "bot-password")
+    issued = theirs.issue_token(user, 3600)
+    assert mine.token(issued.token).owner == user.id  # first sight: read by its name
+    assert theirs.revoke_token(token=issued.token)
+    assert not mine.token_record(issued.record.name).revoked  # within the bound
+    clock.now += 2
+    before = prefect.reads
+    assert mine.token_record(issued.record.name).revoked
+    assert mine.user("bot") == user
+    assert prefect.reads == before + 1  # users and tokens in one filter

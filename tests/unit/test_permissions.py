@@ -159,3 +159,13 @@ def test_unknown_actions_and_resources_are_named_as_airflow_does():
     assert unknown_permission([("can_fly", "DAGs")]) == "The specified action: 'can_fly' was not found"
     assert unknown_permission([("can_read", "Nothing")]) == "The specified resource: 'Nothing' was not found"
     assert unknown_permission([("can_read", "DAG:bad id")]) == "The specified resource: 'DAG:bad id' was not found"
+
+
+def test_builtin_roles_cost_no_prefect_call_and_mapping_grants_join_them():
+    from app.services.roles import RoleService
+
+    roles = RoleService(None, None, {"Viewer": frozenset({(CAN_EDIT, "DAG:etl")})})  # no Prefect client at all
+    assert roles.exists("Op") and roles.exists("Public")
+    assert roles.permissions_of(("Viewer",)) == BUILTIN_ROLES[VIEWER] | {(CAN_EDIT, "DAG:etl")}
+    assert roles.permissions_of(("Public", "User")) == BUILTIN_ROLES[USER]
+    assert roles.permissions_of(()) == frozenset()

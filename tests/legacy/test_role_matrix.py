@@ -13,7 +13,9 @@ import secrets
 import httpx
 import pytest
 
-from conftest import AUTH
+from app import create_app
+from conftest import AUTH, HELLO
+from legacy.bridges import legacy_settings
 from support.role_probes import Probe, probes
 from support.role_users import add_users
 from support.users import basic
@@ -84,3 +86,25 @@ def test_each_builtin_role_is_forbidden_exactly_what_airflow_forbids_it(role, le
     assert differing == {}, f"{role}: 403 on one side only"
     if role == "Public":
         assert sum(status == 403 for status in airflow.values()) == len(found) - 2  # all but /health and /version
+
+
+def test_per_dag_access_during_a_migration_covers_one_dag_and_refuses_merged_listings(
+    legacy_airflow, prefect_stack, tmp_path
+):
+    """The legacy side of a merged listing answers with the bridge's credentials: it cannot narrow to a caller."""
+    routes = tmp_path / "routes.toml"
+    routes.write_text("")
+    app = create_app(legacy_settings(prefect_stack, legacy_airflow.url, legacy_airflow.password, routes))
+    client = app.test_client()
+    name = f"authz-migrating-{secrets.token_hex(3)}"
+    permissions = [("can_read", f"DAG:{HELLO}"), ("can_read", "DAG Runs")]
+    actions = [{"action": {"name": action}, "resource": {"name": resource}} for action, resource in permissions]
+    assert client.post("/api/v1/roles", json={"name": name, "actions": actions}, headers=AUTH).status_code == 200
+    try:
+        member = add_users(app, {"migrating": (name,)})["migrating"]
+        assert client.get(f"/api/v1/dags/{HELLO}/dagRuns", headers=member).status_code == 200
+        merged = client.get("/api/v1/dags", headers=member)
+        assert merged.status_code == 403 and "merged with the legacy Airflow" in merged.get_json()["detail"]
+        assert client.get("/api/v1/dags", headers=AUTH).status_code == 200
+    finally:
+        client.delete(f"/api/v1/roles/{name}", headers=AUTH)

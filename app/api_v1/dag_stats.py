@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from app.api_v1 import serialize
 from app.api_v1.authorization import readable_dags, scoped
 from app.api_v1.params import Query
 from app.api_v1.upstream import prefect_calls
@@ -27,8 +28,4 @@ def get_dag_stats():
     if query.text("dag_ids") is None:
         raise BadRequest("Missing query parameter 'dag_ids'")
     stats = current_bridge().dag_stats.stats(scoped(query.texts("dag_ids"), readable_dags()))
-    dags = [
-        {"dag_id": dag_id, "stats": [{"state": state, "count": count} for state, count in counts.items()]}
-        for dag_id, counts in stats.items()
-    ]
-    return jsonify({"dags": dags, "total_entries": len(dags)})
+    return jsonify(serialize.dag_stats(stats))

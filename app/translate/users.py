@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -259,10 +259,6 @@ def check_lengths(values: dict[str, Any]) -> None:
 
 def unknown_roles_error(missing: list[str]) -> BadRequest:
     return BadRequest(f"Unknown roles: {', '.join(repr(name) for name in missing)}")
-
-
-def renamed(user: UserRecord, **changes: Any) -> UserRecord:
-    return replace(user, **changes)
 
 
 def snapshot_filter(user_type_id: UUID | None, token_names: list[str]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def create_app(settings=None, *, prefect_transport=None, legacy_transport=None) 
     app.extensions[EXTENSION] = Bridge.build(
         settings or Settings.from_env(), transport=prefect_transport, legacy_transport=legacy_transport
     )
-    guards.install(app, app.extensions[EXTENSION].settings.max_body_bytes)
+    guards.install(app, app.extensions[EXTENSION].settings.max_body_bytes, api_v1.authenticate)
     api_v1.register(app)
     migration_page.register(app)
 

@@ -1,11 +1,15 @@
-"""Checks on the raw request, before authentication and before any handler (README "Hostile input").
+"""Checks on the raw request, around authentication and before any handler (README "Hostile input").
 
 What they refuse is refused for its shape alone, so it costs no Prefect
-call and no reading of a body the bridge will not use:
+call and no reading of a body the bridge will not use. In this order:
 
 - a body larger than `BRIDGE_MAX_BODY_BYTES` is a 413: by its
   Content-Length before a byte is read, and a chunked body (no
-  Content-Length) as soon as reading it passes the limit;
+  Content-Length) as soon as reading it passes the limit; first, so no
+  credential check is spent on a request that will not be read;
+- then authentication (`authenticate`): a request without valid
+  credentials is a 401 whatever its path, so nothing below tells an
+  anonymous client more than "authenticate";
 - a path with a control character (NUL, CR, LF, ...) once decoded is a
   404: no object can be named so (the spec allows any string in an id, so
   it is no malformed request), and none reaches Prefect or a header;
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
@@ -34,9 +39,16 @@ class PayloadTooLarge(BridgeError):
     title = "Request Entity Too Large"
 
 
-def install(app: Flask, max_body_bytes: int) -> None:
+def install(app: Flask, max_body_bytes: int, authenticate: Callable[[], None]) -> None:
+    """Run the checks, with `authenticate` in its place among them, before every other hook of `app`."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
-    app.before_request(_check_raw_request)
+
+    def check_raw_request() -> None:
+        _refuse_oversized_body()
+        authenticate()
+        _refuse_malformed_path_or_query()
+
+    app.before_request(check_raw_request)
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge):
@@ -45,13 +57,16 @@ def install(app: Flask, max_body_bytes: int) -> None:
         return render(_too_large_error(max_body_bytes))
 
 
-def _check_raw_request() -> None:
+def _refuse_oversized_body() -> None:
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise _too_large_error(limit)
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if limit is not None and chunked and "wsgi.input_terminated" in request.environ:
         _buffer_streamed_body(limit)
+
+
+def _refuse_malformed_path_or_query() -> None:
     if CONTROL_CHARACTERS.search(request.path):
         raise NotFound("The path contains a control character (such as NUL, CR or LF): no such resource exists")
     # WSGI hands the query string over as its raw bytes read as latin-1.

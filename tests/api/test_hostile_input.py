@@ -14,6 +14,7 @@ import pytest
 
 from app import create_app
 from conftest import AUTH, ETL, HELLO, CountingTransport, validated
+from support.hostile_input import TRICKY_IDS
 
 PROBLEM = "application/problem+json"
 
@@ -198,8 +199,6 @@ def test_the_first_and_last_dates_are_valid_bounds(api, date):
 
 
 # --- ids with path tricks ---------------------------------------------------------------------------------------
-
-TRICKY_IDS = ["..", ".", "%2E%2E", "a%2F..%2Fb", "..%2F..%2Fhealth", "a%00b", "%00", "a%0D%0AX-Injected: 1"]
 
 
 @pytest.mark.parametrize("tricky", TRICKY_IDS)

@@ -1,21 +1,21 @@
 """A bounded, deterministic schemathesis run with Airflow 2.10.5's own v1 spec against the bridge.
 
-Two runs, each over the same generated requests, valid (positive) and
-invalid (negative) alike, each credential kind a line of a table:
+Valid (positive) and invalid (negative) requests alike, a fixed number per
+operation, the same at every run (each operation's hypothesis seed is
+fixed). Operations come from the spec, so a newly served one is fuzzed
+without a change here; each kind of credentials is one line of a table.
 
-- with credentials that are refused (none, a wrong password, an unknown
-  user, a malformed header, a garbage Bearer token: REFUSED_CREDENTIALS),
-  every one of the 89 operations but /health and /version, served or
-  501, with generated path parameters and with path tricks in ids, is a
-  401 that reaches no Prefect: nothing gets past authentication;
-- with credentials that are accepted (ACCEPTED_CREDENTIALS), the read
-  operations as follows.
+Refused credentials (REFUSED_CREDENTIALS: none, a wrong password, an
+unknown user, a malformed header, a garbage Bearer token, an unknown
+scheme): every one of the 89 operations but /health and /version, served
+or 501, with generated ids and with path tricks in them, is a 401 with
+Airflow's challenge, and not one request reaches Prefect: nothing gets
+past authentication.
 
-Every response of both is checked against the spec (the `app` fixture).
-
-With accepted credentials, every read operation of the spec (and the two batch listings, which only
-read) gets schemathesis's valid and invalid requests, sent to the Flask app
-over WSGI, in front of the suite's real Prefect. Three checks:
+Accepted credentials (ACCEPTED_CREDENTIALS): every read operation of the
+spec (and the two batch listings, which only read) gets schemathesis's
+valid and invalid requests, sent to the Flask app over WSGI, in front of
+the suite's real Prefect. Three checks:
 - not_a_server_error: no 5xx, ever;
 - positive_data_acceptance: a request the spec allows is not refused;
 - negative_data_rejection: a request the spec forbids is refused.
@@ -33,6 +33,8 @@ resource's API tests.
 
 Path parameters are real ids (a DAG, a finished DAG run, its tasks), so the
 requests reach the handlers rather than stopping at a 404.
+
+Every response of both runs is checked against the spec (`make_app`).
 """
 
 from __future__ import annotations

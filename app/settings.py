@@ -50,6 +50,12 @@ ENVIRONMENT = {
     "BRIDGE_IDENTITY_CHECK_SECONDS": "identity_check_seconds",
     "BRIDGE_TOKEN_SECONDS": "token_seconds",
     "BRIDGE_CLI_TOKEN_SECONDS": "cli_token_seconds",
+    "BRIDGE_WORKERS": "workers",
+    "BRIDGE_THREADS": "threads",
+    "BRIDGE_TLS_CERTFILE": "tls_certfile",
+    "BRIDGE_TLS_KEYFILE": "tls_keyfile",
+    "BRIDGE_TLS_CLIENT_CA_FILE": "tls_client_ca_file",
+    "BRIDGE_TLS_MINIMUM_VERSION": "tls_minimum_version",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -100,6 +106,14 @@ class Settings(BaseModel):
     #: Lifetimes of API tokens from POST /auth/token and /auth/token/cli (Airflow 3's 86400 and 3600).
     token_seconds: Annotated[int, Field(ge=60, le=366 * 86400)] = 86400
     cli_token_seconds: Annotated[int, Field(ge=60, le=366 * 86400)] = 3600
+    # Serving (deploy/gunicorn.conf.py): processes and threads, and HTTPS (README "TLS").
+    workers: Annotated[int, Field(ge=1, le=64)] = 2
+    threads: Annotated[int, Field(ge=1, le=256)] = 4
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    #: Client certificates signed by these CAs are required (mutual TLS); none: no client certificate asked.
+    tls_client_ca_file: Path | None = None
+    tls_minimum_version: Literal["TLSv1.2", "TLSv1.3"] = "TLSv1.2"
 
     @field_validator("prefect_api_url")
     @classmethod
@@ -121,7 +135,7 @@ class Settings(BaseModel):
         # Airflow's [core] test_connection is case-insensitive: "enabled" is "Enabled".
         return value.strip().capitalize() if isinstance(value, str) else value
 
-    @field_validator("mapping_file", "routes_file")
+    @field_validator("mapping_file", "routes_file", "tls_certfile", "tls_keyfile", "tls_client_ca_file")
     @classmethod
     def _readable(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -134,6 +148,10 @@ class Settings(BaseModel):
             raise ValueError("BRIDGE_FALLBACK_PAGE_LIMIT may not exceed BRIDGE_MAXIMUM_PAGE_LIMIT")
         if self.auth_enabled and not self.admin_password:
             raise ValueError("BRIDGE_ADMIN_PASSWORD is required while BRIDGE_AUTH is on")
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("BRIDGE_TLS_CERTFILE and BRIDGE_TLS_KEYFILE go together: set both, or neither")
+        if self.tls_client_ca_file is not None and self.tls_certfile is None:
+            raise ValueError("BRIDGE_TLS_CLIENT_CA_FILE needs BRIDGE_TLS_CERTFILE: client certificates need TLS")
         if self.routes_file is not None and not self.legacy_airflow_url:
             raise ValueError("BRIDGE_ROUTES_FILE needs BRIDGE_LEGACY_AIRFLOW_URL: routes choose between two systems")
         return self

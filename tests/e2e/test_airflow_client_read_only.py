@@ -33,8 +33,7 @@ def test_config_is_forbidden_as_in_airflow(api_client):
         config_api.ConfigApi(api_client).get_config()
 
 
-def test_dag_source(api_client):
-    dags = dag_api.DAGApi(api_client)
+def test_dag_source(dags):
     source = dags.get_dag_source(dags.get_dag(ETL).file_token)
     assert "app/demo/flows.py:etl" in source.content
 

@@ -33,12 +33,12 @@ def dag_not_found(dag_id: str) -> NotFound:
 
 
 class DagCatalog:
-    def __init__(self, client: PrefectClient, mapping: DagMapping) -> None:
+    def __init__(self, client: PrefectClient, mapping: DagMapping, *, estate_check_seconds: float = 1.0) -> None:
         self.client = client
         self.mapping = mapping
         self._names: dict[UUID, DeploymentName] = {}
         self._flow_names: dict[UUID, str] = {}
-        self.estate = EstateIndex(client, mapping, self._flows)
+        self.estate = EstateIndex(client, mapping, self._flows, check_seconds=estate_check_seconds)
 
     def deployment(self, dag_id: str) -> Deployment:
         """The deployment behind `dag_id` (one Prefect call), or a 404."""

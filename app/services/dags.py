@@ -53,6 +53,7 @@ class DagService:
     def to_dags(self, summaries: list[DeploymentSummary]) -> list[Dag]:
         """The DAGs of these summaries, in their order: one call per 200; ones deleted meanwhile are left out."""
         deployments = self.catalog.deployments_by_id([each.id for each in summaries])
+        self.catalog.estate.observe(deployments.values())
         gone = [each.id for each in summaries if each.id not in deployments]
         if gone:
             self.catalog.estate.forget(gone)

@@ -5,7 +5,10 @@ neither sort nor match on it: a page of DAGs in dag_id order needs the
 whole estate's dag_ids. Reading every deployment per request costs one
 call per 200 deployments; instead each process keeps this index of
 summaries (what a listing filters and sorts by) and brings it up to date
-before each use with two calls whatever the estate's size:
+with two calls whatever the estate's size, at most once per
+`check_seconds` (1 s by default, `BRIDGE_ESTATE_CHECK_SECONDS`): most
+listings make no check at all, and the one that finds the last check
+older than that makes it first:
 
 - `POST /deployments/count`: the number of deployments;
 - `POST /deployments/filter` sorted UPDATED_DESC, five rows: the
@@ -31,8 +34,10 @@ alternative; they are not emitted for every change in 3.8.8's server and
 need their own paging, so the count is the rule.
 
 Freshness: a change made through this process (a pause) is written into
-the index at once (`note_paused`); a change made anywhere else is seen by
-the next listing on every process, since each listing checks first.
+the index at once (`note_paused`); a change made anywhere else is seen on
+every process by its first listing `check_seconds` after the change at the
+latest (the issue's bound is 5 s; Airflow's own is its DAG processor's
+interval).
 """
 
 from __future__ import annotations
@@ -85,8 +90,11 @@ class EstateIndex:
         client: PrefectClient,
         mapping: DagMapping,
         flow_names: Callable[[Iterable[UUID]], dict[UUID, str]],
+        *,
+        check_seconds: float = 1.0,
     ) -> None:
         self.client = client
+        self.check_seconds = check_seconds
         self.mapping = mapping
         self._flow_names = flow_names
         self._lock = threading.Lock()
@@ -95,17 +103,22 @@ class EstateIndex:
         self._newest: datetime | None = None
         self._loaded = False
         self._next_full_read = 0.0
+        self._next_check = 0.0
         self._stale = False
 
     # -- reading ---------------------------------------------------------------------
 
     def current(self) -> tuple[DeploymentSummary, ...]:
-        """Every deployment in dag_id order, after a check: two calls when nothing changed."""
+        """Every deployment in dag_id order; checked against Prefect first when a check is due."""
         with self._lock:
-            if not self._loaded or self._stale or time.monotonic() > self._next_full_read:
+            now = time.monotonic()
+            if not self._loaded or self._stale or now > self._next_full_read:
                 self._load_all()
-            else:
+                self._next_check = now + self.check_seconds
+            elif now >= self._next_check:
                 self._catch_up()
+                # Counted from the check's start: what commits during a check is caught by the next one.
+                self._next_check = now + self.check_seconds
             if self._ordered is None:
                 self._ordered = tuple(sorted(self._summaries.values(), key=lambda each: (each.dag_id, str(each.id))))
             return self._ordered
@@ -138,6 +151,19 @@ class EstateIndex:
             summary = self._summaries.get(deployment_id)
             if summary is not None and summary.paused != paused:
                 self._put(replace(summary, paused=paused))
+
+    def observe(self, deployments: Iterable[Deployment]) -> None:
+        """Deployments a listing just read in full: their pause and tags, so its filters agree with its page.
+
+        Their `updated` is left as it was, for the next check still to see them
+        as changed and read on past them (see `_catch_up`).
+        """
+        with self._lock:
+            for deployment in deployments:
+                summary = self._summaries.get(deployment.id)
+                tags = frozenset(deployment.tags)
+                if summary is not None and (summary.paused, summary.tags) != (deployment.paused, tags):
+                    self._put(replace(summary, paused=deployment.paused, tags=tags))
 
     def forget(self, deployment_ids: Iterable[UUID]) -> None:
         """Deployments found gone: dropped now, and the whole index read again at the next check."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from app import create_app
+from app.settings import Settings
 from conftest import ApiClient, CountingTransport, validated
 from support.deployments import TestDeployment, create_deployment
 from support.prefect_stack import prefect_call
@@ -22,9 +23,11 @@ from support.prefect_stack import prefect_call
 FRESHNESS = 5.0
 
 
-def replica(settings, transport: CountingTransport | None = None) -> ApiClient:
-    """A bridge process of its own (its own estate index), its answers checked against the v1 spec."""
-    app = create_app(settings, prefect_transport=transport)
+def replica(settings, transport: CountingTransport | None = None, *, check_seconds: float | None = None) -> ApiClient:
+    """A bridge process of its own (its own estate index, checked against Prefect at most every
+    `check_seconds`: the default setting unless told), its answers checked against the v1 spec."""
+    check = Settings.model_fields["estate_check_seconds"].default if check_seconds is None else check_seconds
+    app = create_app(settings.model_copy(update={"estate_check_seconds": check}), prefect_transport=transport)
     checkers.append(validated(app))
     return ApiClient(app)
 
@@ -141,17 +144,18 @@ def test_pages_and_totals_are_exact_in_both_orders(create, api):
 
 
 def test_a_warm_listing_costs_the_same_calls_whatever_the_estate(prefect_stack, settings):
-    transport = CountingTransport()
-    api = replica(settings, transport)
+    checking, between_checks = CountingTransport(), CountingTransport()
+    checks_each_time = replica(settings, checking, check_seconds=0)
+    checked_a_minute_ago = replica(settings, between_checks, check_seconds=60)
 
-    def calls_of_a_warm_listing() -> list[tuple[str, str]]:
+    def calls_of_a_warm_listing(api: ApiClient, transport: CountingTransport) -> list[tuple[str, str]]:
         listed(api, "limit=100")  # catches up with the estate
         transport.reset()
         body = listed(api, "limit=100")
         assert len(body["dags"]) == min(100, body["total_entries"])
         return list(transport.calls)
 
-    small = calls_of_a_warm_listing()
+    small = calls_of_a_warm_listing(checks_each_time, checking)
     flow = f"zz-estate-{uuid.uuid4().hex[:6]}"  # sorted after the suite's other DAGs
     url = prefect_stack.api_url
     flow_id = prefect_call("POST", f"{url}/flows/", json={"name": flow}).raise_for_status().json()["id"]
@@ -160,10 +164,14 @@ def test_a_warm_listing_costs_the_same_calls_whatever_the_estate(prefect_stack, 
         for n in range(200)
     ]
     try:
-        assert listed(api, f"dag_id_pattern={flow}")["total_entries"] == 200
-        assert calls_of_a_warm_listing() == small
+        assert listed(checks_each_time, f"dag_id_pattern={flow}")["total_entries"] == 200
+        assert calls_of_a_warm_listing(checks_each_time, checking) == small
         # The check (count, changes since the last check) and the page's deployments by id.
         assert [path for _, path in small] == ["/api/deployments/count"] + ["/api/deployments/filter"] * 2
+        # Between two checks, a listing reads only its page.
+        assert [path for _, path in calls_of_a_warm_listing(checked_a_minute_ago, between_checks)] == [
+            "/api/deployments/filter"
+        ]
     finally:
         for each in added:
             prefect_call("DELETE", f"{url}/deployments/{each}")

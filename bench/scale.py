@@ -101,12 +101,22 @@ def both(*requests: Callable[[], httpx.Response]) -> Callable[[], httpx.Response
     return call
 
 
-def cases(bridge: httpx.Client, prefect: httpx.Client, stats_ids: list[str], stats_deployments: list[str]) -> dict:
-    def deployments(criteria: dict, sort: str) -> Callable[[], httpx.Response]:
+def cases(
+    bridge: httpx.Client, prefect: httpx.Client, size: int, stats_ids: list[str], stats_deployments: list[str]
+) -> dict:
+    def deployments(criteria: dict, sort: str, offset: int = 0) -> Callable[[], httpx.Response]:
+        page = {**criteria, "sort": sort, "offset": offset, "limit": 100}
         return both(
             lambda: prefect.post("/deployments/count", json=criteria),
-            lambda: prefect.post("/deployments/filter", json={**criteria, "sort": sort, "limit": 100}),
+            lambda: prefect.post("/deployments/filter", json=page),
         )
+
+    def next_page(side: str) -> int:
+        """Each side's next offset: a new page every time (the bridge keeps the deployments of pages it listed)."""
+        offsets[side] = (offsets[side] + 100) % max(100, size)
+        return offsets[side]
+
+    offsets = {"bridge": -100, "direct": -100}
 
     now = datetime.now(UTC)
     runs = {
@@ -139,6 +149,10 @@ def cases(bridge: httpx.Client, prefect: httpx.Client, stats_ids: list[str], sta
     pattern = {"deployments": {"flow_or_deployment_name": {"like_": "d001"}}}
     found: dict[str, Case] = {
         "dags?limit=100": (lambda: bridge.get("/dags?limit=100"), deployments({}, "NAME_ASC")),
+        "dags?limit=100, new pages": (
+            lambda: bridge.get(f"/dags?limit=100&offset={next_page('bridge')}"),
+            lambda: deployments({}, "NAME_ASC", next_page("direct"))(),
+        ),
         "dags?order_by=-dag_id": (lambda: bridge.get("/dags?limit=100&order_by=-dag_id"), deployments({}, "NAME_DESC")),
         "dags?tags&paused=false": (
             lambda: bridge.get("/dags?limit=100&tags=team-b&paused=false"),
@@ -173,23 +187,32 @@ def measure(label: str, case: Case, requests: int) -> tuple[float, float, float,
     )
 
 
-def index_memory(api_url: str) -> tuple[int, int, float]:
-    """(deployments, bytes, ms per in-memory selection) of an estate index loaded here from the whole estate."""
-    client = PrefectClient(api_url, timeout=60)
-    catalog = DagCatalog(client, load_mapping(None), estate_check_seconds=3600)  # the selections below: no check
+def allocated(action: Callable[[], Any]) -> int:
+    """Bytes `action` leaves allocated (tracemalloc, this process)."""
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    held = catalog.estate.current()
+    action()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    return sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+
+
+def index_memory(api_url: str) -> tuple[int, int, float, int, int]:
+    """An estate index loaded here from the whole estate: (deployments, bytes, ms per in-memory selection,
+    deployments kept for pages at the most, their bytes)."""
+    client = PrefectClient(api_url, timeout=60)
+    catalog = DagCatalog(client, load_mapping(None), estate_check_seconds=3600)  # the selections below: no check
+    grown = allocated(catalog.estate.current)
+    held = catalog.estate.current()
     query = EstateQuery(tags=["team-b"], paused=False, dag_id_pattern="d001", descending=True)
     began = time.perf_counter()
     for _ in range(20):
         catalog.estate.select(query)
     selection_ms = (time.perf_counter() - began) * 1000 / 20
+    ids = [each.id for each in held[: catalog.kept.max_kept]]
+    kept = allocated(lambda: catalog.kept.keep(catalog.deployments_by_id(ids).values()))
     client.close()
-    return len(held), grown, selection_ms
+    return len(held), grown, selection_ms, len(ids), kept
 
 
 def main() -> int:
@@ -226,7 +249,7 @@ def main() -> int:
         print(f"seeded {args.runs} finished flow runs in {time.monotonic() - began:.0f} s")
 
         print(f"{args.requests} sequential requests per case, side and size; p50/p95 in ms")
-        header = f"{'deployments':>11}  {'case':<26}{'bridge p50':>11}{'direct p50':>11}{'ratio':>7}"
+        header = f"{'deployments':>11}  {'case':<28}{'bridge p50':>11}{'direct p50':>11}{'ratio':>7}"
         print(header + f"{'bridge p95':>11}{'direct p95':>11}{'ratio':>7}")
         seeded = 10
         for size in sizes:
@@ -236,13 +259,14 @@ def main() -> int:
             seconds = time.monotonic() - began
             hundred = send(prefect, "POST", "/deployments/filter", {"sort": "NAME_ASC", "limit": 100})
             stats_ids = [f"{FLOW}.{each['name']}" for each in hundred]
-            for label, case in cases(bridge, prefect, stats_ids, [each["id"] for each in hundred]).items():
+            for label, case in cases(bridge, prefect, size, stats_ids, [each["id"] for each in hundred]).items():
                 b50, d50, b95, d95 = measure(label, case, args.requests)
-                line = f"{size:>11}  {label:<26}{b50:>11.1f}{d50:>11.1f}{b50 / d50:>7.2f}"
+                line = f"{size:>11}  {label:<28}{b50:>11.1f}{d50:>11.1f}{b50 / d50:>7.2f}"
                 print(line + f"{b95:>11.1f}{d95:>11.1f}{b95 / d95:>7.2f}", flush=True)
             print(f"{'':>11}  (grew the estate to {size} deployments in {seconds:.0f} s)", flush=True)
-        held, grown, selection_ms = index_memory(api_url)
+        held, grown, selection_ms, kept, kept_bytes = index_memory(api_url)
         print(f"estate index memory at {held} deployments: {grown / 1e6:.1f} MB ({grown / held:.0f} bytes each)")
+        print(f"deployments kept for pages, {kept} at most: {kept_bytes / 1e6:.1f} MB ({kept_bytes / kept:.0f} B each)")
         print(f"filtering and ordering the {held} summaries in memory: {selection_ms:.1f} ms a listing")
     return 0
 

@@ -66,7 +66,7 @@ FIRST_CATCH_UP_ROWS = 5
 
 @dataclass(frozen=True, slots=True)
 class DeploymentSummary:
-    """What a DAG listing filters and sorts by; the page's full deployments are read by id."""
+    """What a DAG listing filters and sorts by; a page's full deployments are read by id or kept."""
 
     id: UUID
     name: DeploymentName

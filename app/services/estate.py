@@ -27,9 +27,11 @@ were written after it, would be missed by this rule; a full read every
 Deletions do not move `updated`; they show as a count that differs from
 the index's size after catching up, and then the index is read again in
 full (one call per 200 deployments, once per deletion per process). A
-deletion and a creation between two checks keep the count: the listing
-then meets the deleted id when it reads its page, drops it, and the next
-check reads the index again in full. Prefect's deployment events were the
+deletion and a creation between two checks keep Prefect's count, but the
+catch-up adds the created one, so the index holds one more than the count
+and is read in full too; a listing that meets a deleted id when it reads
+its page drops it and has the next check read the index in full. Prefect's
+deployment events were the
 alternative; they are not emitted for every change in 3.8.8's server and
 need their own paging, so the count is the rule.
 

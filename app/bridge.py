@@ -87,9 +87,10 @@ class Bridge:
         task_instances = TaskInstanceService(prefect, catalog, dag_runs, states)
         event_logs = EventLogService(prefect, catalog)
         routes = _routes(settings, catalog, legacy)
+        dag_stats = DagStatsService(prefect, catalog, states)
         merged = None
         if legacy is not None:
-            merged = MergedListings(catalog, dags, dag_runs, task_instances, event_logs, legacy, routes)
+            merged = MergedListings(catalog, dags, dag_runs, task_instances, event_logs, dag_stats, legacy, routes)
         migration = MigrationService(
             dags=dags,
             dag_runs=dag_runs,
@@ -109,7 +110,7 @@ class Bridge:
             variables=VariableService(prefect),
             connections=ConnectionService(prefect, block_types),
             pools=PoolService(prefect, block_types),
-            dag_stats=DagStatsService(prefect, catalog, states),
+            dag_stats=dag_stats,
             event_logs=event_logs,
             legacy=legacy,
             routes=routes,

@@ -5,19 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
-from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.listing_queries import RUN_BATCH_KEYS, RUN_LIST_PARAMS, run_batch_query, run_list_query
+from app.api_v1.params import Body, Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
 from app.services.dag_runs import Trigger
-from app.translate.dag_runs import RunQuery
-from app.translate.paging import Page, check_offset
 
 blueprint = Blueprint("dag_runs", __name__)
 
 ALL_DAGS = "~"
-RUN_DATE_FILTERS = ("execution_date", "start_date", "end_date", "updated_at")
-RUN_DATE_PARAMS = tuple(f"{name}_{bound}" for name in RUN_DATE_FILTERS for bound in ("gte", "lte"))
 TRIGGER_KEYS = (
     "dag_run_id",
     "logical_date",
@@ -28,8 +25,6 @@ TRIGGER_KEYS = (
     "data_interval_end",
 )
 PATCHABLE_STATES = ("success", "failed", "queued")
-RUN_LIST_PARAMS = (*PAGING, *RUN_DATE_PARAMS, "state", "order_by", "fields")
-RUN_BATCH_KEYS = ("order_by", "page_offset", "page_limit", "dag_ids", "states", *RUN_DATE_PARAMS)
 #: A page of runs: paginate (aligned pages) or filter and count, and the dag_ids of new deployments.
 RUN_PAGE_CALLS = (
     "POST /flow_runs/paginate",
@@ -134,37 +129,6 @@ def set_dag_run_note(dag_id: str, dag_run_id: str):
         raise BadRequest("{'note': ['Missing data for required field.']}")
     run = current_bridge().dag_runs.set_note(dag_id, dag_run_id, body.text("note"))
     return jsonify(serialize.dag_run(run))
-
-
-def run_list_query(query: Query) -> RunQuery:
-    """The filters and order of `GET …/dagRuns` (shared with the merged listing of the routing layer)."""
-    return RunQuery(
-        states=tuple(query.texts("state")),  # unchecked, as in Airflow 2.10: an unknown state matches no run
-        execution_date=query.date_range("execution_date"),
-        start_date=query.date_range("start_date"),
-        end_date=query.date_range("end_date"),
-        updated_at=query.date_range("updated_at"),
-        order_by=query.text("order_by", "id"),
-    )
-
-
-def run_batch_query(body: Body) -> tuple[Page, RunQuery]:
-    """The page, filters and order of the batch form (shared with the merged listing of the routing layer)."""
-    body.not_null(["order_by", "page_offset", "page_limit"])
-    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
-    if page.limit < 1:
-        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
-    run_query = RunQuery(
-        states=tuple(body.texts("states")),
-        execution_date=body.date_range("execution_date"),
-        start_date=body.date_range("start_date"),
-        end_date=body.date_range("end_date"),
-        order_by=body.text("order_by", "id"),
-    )
-    # updated_at_* are read and validated but, as in Airflow 2.10 (get_dag_runs_batch passes them on to
-    # nothing), not applied.
-    body.date_range("updated_at")
-    return page, run_query
 
 
 def _trigger(body: Body) -> Trigger:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from app.api_v1 import serialize
 from app.api_v1.params import Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
@@ -24,9 +25,4 @@ def get_dag_stats():
     query = Query(["dag_ids"])
     if query.text("dag_ids") is None:
         raise BadRequest("Missing query parameter 'dag_ids'")
-    stats = current_bridge().dag_stats.stats(query.texts("dag_ids"))
-    dags = [
-        {"dag_id": dag_id, "stats": [{"state": state, "count": count} for state, count in counts.items()]}
-        for dag_id, counts in stats.items()
-    ]
-    return jsonify({"dags": dags, "total_entries": len(dags)})
+    return jsonify(serialize.dag_stats(current_bridge().dag_stats.stats(query.texts("dag_ids"))))

@@ -5,27 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.listing_queries import DAG_LIST_PARAMS, dag_query
 from app.api_v1.params import PAGING, Body, Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest
-from app.services.dags import DagQuery
-from app.translate.ordering import parse_order_by
 
 blueprint = Blueprint("dags", __name__)
-
-DAG_ORDER_KEYS = ("dag_id",)
-
 
 @blueprint.get("/dags")
 @prefect_calls("POST /deployments/count", "POST /deployments/filter", "POST /flows/filter")
 def get_dags():
-    query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
+    query = Query(DAG_LIST_PARAMS)
     bridge = current_bridge()
     page = query.page()
     # only_active is accepted and has no effect: every deployment is an active DAG.
     query.boolean("only_active")
-    found = bridge.dags.list_dags(_dag_query(query), page)
+    found = bridge.dags.list_dags(dag_query(query), page)
     fields = query.texts("fields")
     dags = [serialize.only_fields(serialize.dag(dag), fields) for dag in found.dags]
     return jsonify({"dags": dags, "total_entries": found.total})
@@ -87,19 +83,9 @@ def patch_dags():
     bridge = current_bridge()
     page = query.page()
     query.boolean("only_active")
-    found = bridge.dags.list_dags(_dag_query(query), page)
+    found = bridge.dags.list_dags(dag_query(query), page)
     dags = [serialize.dag(bridge.dags.set_paused(dag, paused)) for dag in found.dags]
     return jsonify({"dags": dags, "total_entries": found.total})
-
-
-def _dag_query(query: Query) -> DagQuery:
-    order = parse_order_by(query.text("order_by") or "dag_id", DAG_ORDER_KEYS)
-    return DagQuery(
-        tags=query.texts("tags"),
-        paused=query.boolean("paused"),
-        dag_id_pattern=query.text("dag_id_pattern"),
-        descending=order.descending,
-    )
 
 
 def _requested_pause(query: Query) -> bool:

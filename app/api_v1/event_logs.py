@@ -8,35 +8,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
-from app.api_v1.params import PAGING, Query
+from app.api_v1.listing_queries import EVENT_LOG_PARAMS, event_log_query
+from app.api_v1.params import Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
-from app.errors import BadRequest
-from app.translate.event_logs import EventLogQuery, event_order
 
 blueprint = Blueprint("event_logs", __name__)
 
-EVENT_LOG_PARAMS = (
-    *PAGING,
-    "order_by",
-    "dag_id",
-    "task_id",
-    "run_id",
-    "map_index",
-    "try_number",
-    "event",
-    "owner",
-    "before",
-    "after",
-    "included_events",
-    "excluded_events",
-)
-#: Filters Prefect cannot apply to events, and why.
-UNSUPPORTED_FILTERS = {
-    "task_id": "Prefect cannot filter events by task (a task run's events do not carry its task key as a label)",
-    "map_index": "Prefect task runs have no map index",
-    "try_number": "Prefect's events carry the tries so far (0 before a run starts), not the try they belong to",
-}
 #: Reading events, then the runs and DAGs they concern.
 EVENT_LOG_CALLS = ("POST /events/filter", "POST /flow_runs/filter", "POST /deployments/filter", "POST /flows/filter")
 
@@ -54,25 +32,6 @@ def get_event_logs():
     found = bridge.event_logs.list_entries(event_query, page, dag_id=query.text("dag_id"), run_id=query.text("run_id"))
     entries = [serialize.event_log(entry) for entry in found.entries]
     return jsonify({"event_logs": entries, "total_entries": found.total})
-
-
-def event_log_query(query: Query) -> EventLogQuery:
-    """The filters and order of `GET /eventLogs`; a 400 for those Prefect cannot honour."""
-    query.integer("map_index")
-    query.integer("try_number")
-    for name, reason in UNSUPPORTED_FILTERS.items():
-        if query.text(name) is not None:
-            raise BadRequest(f"The '{name}' filter cannot be honoured: {reason}")
-    order_by = query.text("order_by") or "event_log_id"
-    event_order(order_by)
-    return EventLogQuery(
-        event=query.text("event"),
-        included_events=tuple(query.texts("included_events")),
-        excluded_events=tuple(query.texts("excluded_events")),
-        before=query.date("before"),
-        after=query.date("after"),
-        order_by=order_by,
-    )
 
 
 @blueprint.get("/eventLogs/<int:event_log_id>")

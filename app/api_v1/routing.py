@@ -33,17 +33,24 @@ from typing import Any
 from flask import Response, after_this_request, jsonify, request
 
 from app.api_v1 import serialize
-from app.api_v1.dag_runs import RUN_BATCH_KEYS, RUN_DATE_PARAMS, RUN_LIST_PARAMS, run_batch_query, run_list_query
-from app.api_v1.dags import _dag_query as dag_query
-from app.api_v1.event_logs import EVENT_LOG_PARAMS, event_log_query
-from app.api_v1.params import PAGING, Body, Query
-from app.api_v1.task_instances import BATCH_KEYS as TI_BATCH_KEYS
-from app.api_v1.task_instances import LIST_PARAMS as TI_LIST_PARAMS
-from app.api_v1.task_instances import instance_query
+from app.api_v1.listing_queries import (
+    DAG_LIST_PARAMS,
+    EVENT_LOG_PARAMS,
+    RUN_BATCH_KEYS,
+    RUN_LIST_PARAMS,
+    TI_BATCH_KEYS,
+    TI_LIST_PARAMS,
+    dag_query,
+    event_log_query,
+    instance_batch_query,
+    instance_query,
+    run_batch_query,
+    run_list_query,
+)
+from app.api_v1.params import Body, Query
 from app.bridge import Bridge, current_bridge
 from app.errors import BadRequest
 from app.legacy import LegacyAirflowClient, LegacyAirflowError
-from app.translate.paging import Page, check_offset
 from app.translate.routes import Side
 from app.url_paths import path as url_path
 
@@ -55,11 +62,6 @@ ALL_DAGS = "~"
 PASSED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Cache-Control", "Location")
 #: Request headers the legacy Airflow needs to read a proxied request; the bridge's credentials replace the client's.
 FORWARDED_HEADERS = ("Content-Type", "Accept")
-#: What both sides filter by; updated_at_* only Prefect's side (the legacy batch form ignores them, as Airflow 2.10).
-RUN_RANGE_PARAMS = RUN_DATE_PARAMS[:6]
-TI_RANGE_KEYS = RUN_RANGE_PARAMS
-#: The event-log filters the legacy side is sent (those Prefect cannot honour are a 400 before).
-LEGACY_EVENT_LOG_FILTERS = ("run_id", "event", "owner", "before", "after", "included_events", "excluded_events")
 #: Airflow's event log ids count up from 1; the bridge's Prefect ones are 128-bit UUIDs read as integers.
 LEGACY_EVENT_LOG_IDS = 2**64
 
@@ -143,20 +145,13 @@ def forward(legacy: LegacyAirflowClient) -> Response:
     return response
 
 
-# -- merged listings ----------------------------------------------------------------
+# -- merged listings: the handler's reader, one MergedListings method, the handler's serialiser --------
 
 
 def merged_get_dags(bridge: Bridge) -> Response:
-    query = Query([*PAGING, "order_by", "tags", "only_active", "paused", "dag_id_pattern", "fields"])
-    page = query.page()
-    query.boolean("only_active")
-    legacy_params = {
-        "tags": query.texts("tags"),
-        "only_active": query.text("only_active"),
-        "paused": query.text("paused"),
-        "dag_id_pattern": query.text("dag_id_pattern"),
-    }
-    found = bridge.merged.dags_page(dag_query(query), legacy_params, page, serialize.dag)
+    query = Query(DAG_LIST_PARAMS)
+    page, only_active = query.page(), query.boolean("only_active")
+    found = bridge.merged.dags_page(dag_query(query), page, serialize.dag, only_active=only_active)
     fields = query.texts("fields")
     return jsonify({"dags": [serialize.only_fields(row, fields) for row in found.rows], "total_entries": found.total})
 
@@ -164,10 +159,7 @@ def merged_get_dags(bridge: Bridge) -> Response:
 def merged_get_dag_runs(bridge: Bridge) -> Response:
     query = Query(RUN_LIST_PARAMS)
     page, run_query = query.page(), run_list_query(query)
-    legacy_filters = {name: query.text(name) for name in RUN_RANGE_PARAMS if query.text(name)}
-    if query.texts("state"):
-        legacy_filters["states"] = query.texts("state")
-    found = bridge.merged.runs_page(None, run_query, legacy_filters, page, serialize.dag_run)
+    found = bridge.merged.runs_page(None, run_query, page, serialize.dag_run)
     fields = query.texts("fields")
     rows = [serialize.only_fields(row, fields) for row in found.rows]
     return jsonify({"dag_runs": rows, "total_entries": found.total})
@@ -177,11 +169,7 @@ def merged_get_dag_runs_batch(bridge: Bridge) -> Response:
     Query([])
     body = Body(RUN_BATCH_KEYS)
     page, run_query = run_batch_query(body)
-    legacy_filters = {name: body.text(name) for name in RUN_RANGE_PARAMS if body.text(name)}
-    if body.texts("states"):
-        legacy_filters["states"] = body.texts("states")
-    dag_ids = body.texts("dag_ids") or None
-    found = bridge.merged.runs_page(dag_ids, run_query, legacy_filters, page, serialize.dag_run)
+    found = bridge.merged.runs_page(body.texts("dag_ids") or None, run_query, page, serialize.dag_run)
     return jsonify({"dag_runs": found.rows, "total_entries": found.total})
 
 
@@ -190,79 +178,36 @@ def merged_get_dag_stats(bridge: Bridge) -> Response:
     query = Query(["dag_ids"])
     if query.text("dag_ids") is None:
         raise BadRequest("Missing query parameter 'dag_ids'")
-    dag_ids = query.texts("dag_ids")
-    sides = bridge.merged.serving_sides(dag_ids)
-    prefect_ids = [dag_id for dag_id in dag_ids if sides[dag_id] is Side.PREFECT]
-    legacy_ids = [dag_id for dag_id in dag_ids if sides[dag_id] is Side.AIRFLOW]
-    rows: dict[str, Any] = {}
-    if prefect_ids:
-        for dag_id, counts in bridge.dag_stats.stats(prefect_ids).items():
-            rows[dag_id] = {"dag_id": dag_id, "stats": [{"state": s, "count": n} for s, n in counts.items()]}
-    if legacy_ids:
-        for row in bridge.legacy.get_json("/dagStats", {"dag_ids": ",".join(legacy_ids)}).get("dags", []):
-            rows[row["dag_id"]] = row
-    dags = [rows[dag_id] for dag_id in dict.fromkeys(dag_ids) if dag_id in rows]
-    return jsonify({"dags": dags, "total_entries": len(dags)})
+    return jsonify(serialize.dag_stats(bridge.merged.stats_of(query.texts("dag_ids"))))
 
 
 def merged_get_task_instances(bridge: Bridge) -> Response:
     """`/dags/~/dagRuns/{dag_run_id}/taskInstances`, `~` or one run id across every DAG."""
-    query = Query([*PAGING, *TI_LIST_PARAMS])
+    query = Query(TI_LIST_PARAMS)
     ti_query, page = instance_query(query), query.page()
     dag_run_id = (request.view_args or {}).get("dag_run_id", ALL_DAGS)
     dag_run_ids = None if dag_run_id == ALL_DAGS else [dag_run_id]
-    found = bridge.merged.task_instances_page(
-        None, dag_run_ids, ti_query, _legacy_ti_filters(query), page, serialize.task_instance
-    )
+    found = bridge.merged.task_instances_page(None, dag_run_ids, ti_query, page, serialize.task_instance)
     return jsonify({"task_instances": found.rows, "total_entries": found.total})
 
 
 def merged_get_task_instances_batch(bridge: Bridge) -> Response:
     Query([])
     body = Body(TI_BATCH_KEYS)
-    page = _batch_page(body)
-    ti_query = instance_query(body, body.texts("task_ids"))
-    filters = _legacy_ti_filters(body)
-    if body.texts("task_ids"):
-        filters["task_ids"] = body.texts("task_ids")
-    found = bridge.merged.task_instances_page(
-        body.texts("dag_ids") or None, body.texts("dag_run_ids") or None, ti_query, filters, page,
-        serialize.task_instance,
-    )
+    page, ti_query = instance_batch_query(body)
+    dag_ids, dag_run_ids = body.texts("dag_ids") or None, body.texts("dag_run_ids") or None
+    found = bridge.merged.task_instances_page(dag_ids, dag_run_ids, ti_query, page, serialize.task_instance)
     return jsonify({"task_instances": found.rows, "total_entries": found.total})
-
-
-def _legacy_ti_filters(source: Query | Body) -> dict[str, Any]:
-    """The filters the Prefect side accepted, in the legacy batch body's terms."""
-    filters: dict[str, Any] = {name: source.text(name) for name in TI_RANGE_KEYS if source.text(name) is not None}
-    for name in ("state", "pool", "queue", "executor"):
-        if source.texts(name):
-            filters[name] = source.texts(name)
-    for name in ("duration_gte", "duration_lte"):
-        if source.number(name) is not None:
-            filters[name] = source.number(name)
-    return filters
 
 
 def merged_get_event_logs(bridge: Bridge) -> Response:
     """Every DAG's event log from both systems (one DAG's follows its route: see route_request)."""
     query = Query(EVENT_LOG_PARAMS)
     page = query.page()
-    event_query = event_log_query(query)
-    legacy_params = {name: query.texts(name) if name.endswith("_events") else query.text(name)
-                     for name in LEGACY_EVENT_LOG_FILTERS if query.text(name) is not None}
     found = bridge.merged.event_logs_page(
-        event_query, legacy_params, page, serialize.event_log, include_prefect=query.text("owner") is None
+        event_log_query(query), page, serialize.event_log, run_id=query.text("run_id"), owner=query.text("owner")
     )
     return jsonify({"event_logs": found.rows, "total_entries": found.total})
-
-
-def _batch_page(body: Body) -> Page:
-    """A batch body's page: `page_limit` is not capped by the maximum page limit, as in Airflow."""
-    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
-    if page.limit < 1:
-        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
-    return page
 
 
 #: Handler endpoint -> its merged form.

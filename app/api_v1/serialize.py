@@ -232,3 +232,12 @@ def event_log(item: EventLog) -> dict[str, Any]:
 def empty_collection(name: str) -> dict[str, Any]:
     """A collection the bridge has nothing to put in, in Airflow's shape."""
     return {name: [], "total_entries": 0}
+
+
+def dag_stats(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """`GET /dagStats`: each DAG's run count per state, in the order given."""
+    dags = [
+        {"dag_id": dag_id, "stats": [{"state": state, "count": count} for state, count in states.items()]}
+        for dag_id, states in counts.items()
+    ]
+    return {"dags": dags, "total_entries": len(dags)}

@@ -10,16 +10,15 @@ from collections.abc import Sequence
 from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
-from app.api_v1.params import PAGING, Body, Query
+from app.api_v1.listing_queries import TI_BATCH_KEYS, TI_LIST_PARAMS, instance_batch_query, instance_query
+from app.api_v1.params import Body, Query
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.errors import BadRequest, NotFound
 from app.services.task_instances import RunTasks
 from app.translate.airflow import TaskInstance
 from app.translate.ordering import Order, postgres_sorted
-from app.translate.paging import Page, check_offset
 from app.translate.states import SETTABLE_TASK_STATES
-from app.translate.task_instances import TaskInstanceQuery, check_task_states
 
 blueprint = Blueprint("task_instances", __name__)
 
@@ -36,25 +35,6 @@ ACROSS_RUNS_CALLS = (
 )
 INSTANCE = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances/<task_id>"
 MAPPED_INSTANCE = INSTANCE + "/<int:map_index>"
-DATE_PARAMS = tuple(
-    f"{name}_{bound}" for name in ("execution_date", "start_date", "end_date") for bound in ("gte", "lte")
-)
-FILTER_PARAMS = (*DATE_PARAMS, "updated_at_gte", "updated_at_lte", "duration_gte", "duration_lte")
-LIST_PARAMS = (*FILTER_PARAMS, "state", "pool", "queue", "executor")
-BATCH_KEYS = (
-    "page_offset",
-    "page_limit",
-    "dag_ids",
-    "dag_run_ids",
-    "task_ids",
-    *DATE_PARAMS,
-    "duration_gte",
-    "duration_lte",
-    "state",
-    "pool",
-    "queue",
-    "executor",
-)
 #: Airflow 2.10's `listMapped` orders, exactly: no order_by is map_index ascending, and only these values are
 #: accepted (`map_index` itself is not); ties go by map_index ascending.
 MAPPED_ORDERS = {
@@ -68,25 +48,6 @@ MAPPED_ORDERS = {
 }
 
 
-def instance_query(reader: Query | Body, task_ids: Sequence[str] = ()) -> TaskInstanceQuery:
-    """The filters a query string or a batch body carries (both readers speak the same methods)."""
-    return TaskInstanceQuery(
-        execution_date=reader.date_range("execution_date"),
-        start_date=reader.date_range("start_date"),
-        end_date=reader.date_range("end_date"),
-        updated_at=reader.date_range("updated_at"),  # the batch form has none: Body refuses the key
-        duration_gte=reader.number("duration_gte"),
-        duration_lte=reader.number("duration_lte"),
-        states=check_task_states(
-            reader.texts("state", nulls=True) if isinstance(reader, Body) else reader.texts("state")
-        ),
-        pools=tuple(reader.texts("pool")),
-        queues=tuple(reader.texts("queue")),
-        executors=tuple(reader.texts("executor")),
-        task_ids=tuple(task_ids),
-    )
-
-
 def _collection(instances: Sequence[TaskInstance], total: int):
     return jsonify({"task_instances": [serialize.task_instance(each) for each in instances], "total_entries": total})
 
@@ -94,7 +55,7 @@ def _collection(instances: Sequence[TaskInstance], total: int):
 @blueprint.get("/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances")
 @prefect_calls(*ONE_RUN_CALLS, *ACROSS_RUNS_CALLS)
 def get_task_instances(dag_id: str, dag_run_id: str):
-    query = Query([*PAGING, *LIST_PARAMS])
+    query = Query(TI_LIST_PARAMS)
     ti_query, page = instance_query(query), query.page()
     service = current_bridge().task_instances
     if ANY not in (dag_id, dag_run_id):
@@ -110,12 +71,8 @@ def get_task_instances(dag_id: str, dag_run_id: str):
 def get_task_instances_batch():
     """The batch form: `page_limit` is not capped by the maximum page limit, as in Airflow."""
     Query([])
-    body = Body(BATCH_KEYS)
-    body.not_null(["page_offset", "page_limit"])
-    page = Page(offset=check_offset(body.integer("page_offset", 0)), limit=body.integer("page_limit", 100))
-    if page.limit < 1:
-        raise BadRequest(f"{page.limit} is less than the minimum of 1 - 'page_limit'")
-    ti_query = instance_query(body, body.texts("task_ids"))
+    body = Body(TI_BATCH_KEYS)
+    page, ti_query = instance_batch_query(body)
     dag_ids, dag_run_ids = body.texts("dag_ids"), body.texts("dag_run_ids")
     service = current_bridge().task_instances
     if len(dag_ids) == 1 and len(dag_run_ids) == 1:
@@ -144,7 +101,7 @@ def get_mapped_task_instance(dag_id: str, dag_run_id: str, task_id: str, map_ind
 @blueprint.get(INSTANCE + "/listMapped")
 @prefect_calls(*ONE_RUN_CALLS)
 def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str):
-    query = Query([*PAGING, *LIST_PARAMS, "order_by"])
+    query = Query([*TI_LIST_PARAMS, "order_by"])
     ti_query, page = instance_query(query), query.page()
     order_by = query.text("order_by")
     if order_by not in MAPPED_ORDERS:

@@ -1,4 +1,4 @@
-"""Listings over both systems during a gradual migration: DAGs, runs across DAGs, DAG stats.
+"""Listings over both systems during a gradual migration: DAGs, runs, task instances, event logs, DAG stats.
 
 Who serves a DAG (`serving_sides`): the rule of single-DAG requests
 (`RouteService.unnamed_side`), so a listing never shows a DAG from a side
@@ -35,13 +35,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from app.errors import BadRequest
 from app.legacy import LegacyAirflowClient
 from app.legacy.client import PAGE_LIMIT
+from app.services import legacy_filters
 from app.services.catalog import DagCatalog
 from app.services.dag_runs import DagRunService
+from app.services.dag_stats import DagStatsService
 from app.services.dags import DagQuery, DagService
 from app.services.event_logs import EventLogService
 from app.services.routes import RouteService
@@ -77,6 +78,7 @@ class MergedListings:
         dag_runs: DagRunService,
         task_instances: TaskInstanceService,
         event_logs: EventLogService,
+        dag_stats: DagStatsService,
         legacy: LegacyAirflowClient,
         routes: RouteService,
     ) -> None:
@@ -85,6 +87,7 @@ class MergedListings:
         self.dag_runs = dag_runs
         self.task_instances = task_instances
         self.event_logs = event_logs
+        self.dag_stats = dag_stats
         self.legacy = legacy
         self.routes = routes
 
@@ -120,18 +123,16 @@ class MergedListings:
     # -- listings -------------------------------------------------------------------
 
     def dags_page(
-        self,
-        query: DagQuery,
-        legacy_params: dict[str, Any],
-        page: Page,
-        to_json: Callable[[Dag], Row],
+        self, query: DagQuery, page: Page, to_json: Callable[[Dag], Row], *, only_active: bool | None = None
     ) -> MergedPage:
         """A page of DAGs from both systems, in dag_id order.
 
-        Prefect's side costs the index's check and one call for the
-        deployments of at most `offset + limit` DAGs; the legacy side is
+        `only_active` is the legacy side's only (every deployment is an
+        active DAG). Prefect's side costs the index's check and one call for
+        the deployments of at most `offset + limit` DAGs; the legacy side is
         read whole (ceil(A/100) calls).
         """
+        legacy_params = legacy_filters.dag_params(query, only_active)
         prefect_found = self.dags.matching(query)
         order = "-dag_id" if query.descending else "dag_id"
         legacy_rows = list(self.legacy.read_pages("/dags", "dags", {**legacy_params, "order_by": order}))
@@ -152,7 +153,6 @@ class MergedListings:
         self,
         dag_ids: Sequence[str] | None,
         query: RunQuery,
-        legacy_filters: dict[str, Any],
         page: Page,
         to_json: Callable[[DagRun], Row],
     ) -> MergedPage:
@@ -171,7 +171,7 @@ class MergedListings:
                     "DAGs: its batch listing ignores them (as Airflow 2.10 does); ask per DAG instead"
                 )
             body = {
-                **legacy_filters,
+                **legacy_filters.run_filters(query),
                 "dag_ids": scopes.legacy,
                 "order_by": legacy_run_order(query.order_by),
                 "page_offset": 0,
@@ -188,7 +188,6 @@ class MergedListings:
         dag_ids: Sequence[str] | None,
         dag_run_ids: Sequence[str] | None,
         query: TaskInstanceQuery,
-        legacy_filters: dict[str, Any],
         page: Page,
         to_json: Callable[[TaskInstance], Row],
     ) -> MergedPage:
@@ -208,7 +207,7 @@ class MergedListings:
         if scopes.legacy:
             wanted = page.limit - len(prefect_rows)
             body = {
-                **legacy_filters,
+                **legacy_filters.instance_filters(query),
                 "dag_ids": scopes.legacy,
                 "page_offset": max(0, page.offset - prefect_total),
                 "page_limit": max(wanted, 1),  # Airflow's minimum; the total is what a full page needs
@@ -222,11 +221,11 @@ class MergedListings:
     def event_logs_page(
         self,
         query: EventLogQuery,
-        legacy_params: dict[str, Any],
         page: Page,
         to_json: Callable[[EventLog], Row],
         *,
-        include_prefect: bool = True,
+        run_id: str | None = None,
+        owner: str | None = None,
     ) -> MergedPage:
         """The event logs of both systems (every DAG), merged by `when`.
 
@@ -235,15 +234,19 @@ class MergedListings:
         entries of each side: Prefect's event pages up to o+l (its cap of
         1000 applies), ceil((o+l)/100) legacy calls. `event_log_id` and
         `when` both order by time here (Airflow's ids count up in time).
+        With an `owner`, Prefect has nothing to list: its events name no user.
         """
         window = Page(0, page.offset + page.limit)
         prefect_rows, prefect_total = [], 0
-        if include_prefect:
-            found = self.event_logs.list_entries(query, window, dag_id=None, run_id=legacy_params.get("run_id"))
+        if owner is None:
+            found = self.event_logs.list_entries(query, window, dag_id=None, run_id=run_id)
             prefect_rows, prefect_total = [to_json(entry) for entry in found.entries], found.total
         descending = query.order_by.startswith("-")
         legacy_rows: list[Row] = []
-        params = {**legacy_params, "order_by": "-when" if descending else "when"}
+        params = {
+            **legacy_filters.event_log_params(query, run_id=run_id, owner=owner),
+            "order_by": "-when" if descending else "when",
+        }
         legacy_total = 0
         while len(legacy_rows) < window.limit:
             legacy_page = self.legacy.list_event_logs(
@@ -255,6 +258,19 @@ class MergedListings:
                 break
         rows = merge_window(prefect_rows, legacy_rows, row_key("when"), page, descending=descending)
         return MergedPage(rows, prefect_total + legacy_total)
+
+    def stats_of(self, dag_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Run counts per state of each known dag_id, from the side serving it, in request order."""
+        sides = self.serving_sides(dag_ids)
+        prefect_ids = [dag_id for dag_id in dag_ids if sides[dag_id] is Side.PREFECT]
+        legacy_ids = [dag_id for dag_id in dag_ids if sides[dag_id] is Side.AIRFLOW]
+        counts: dict[str, dict[str, int]] = {}
+        if prefect_ids:
+            counts.update(self.dag_stats.stats(prefect_ids))
+        if legacy_ids:
+            for row in self.legacy.get_json("/dagStats", {"dag_ids": ",".join(legacy_ids)}).get("dags", []):
+                counts[row["dag_id"]] = {each["state"]: each["count"] for each in row["stats"]}
+        return {dag_id: counts[dag_id] for dag_id in dict.fromkeys(dag_ids) if dag_id in counts}
 
     def scopes(self, dag_ids: Sequence[str] | None) -> Scopes:
         """The DAGs (of `dag_ids`, None: all) each side serves: ceil(A/100) legacy calls, 1-2 Prefect calls."""

@@ -86,7 +86,11 @@ class Bridge:
             transport=transport,
         )
         states = load_state_table()
-        catalog = DagCatalog(prefect, load_mapping(settings.mapping_file, default_owner=settings.default_owner))
+        catalog = DagCatalog(
+            prefect,
+            load_mapping(settings.mapping_file, default_owner=settings.default_owner),
+            estate_check_seconds=settings.estate_check_seconds,
+        )
         dag_runs = DagRunService(prefect, catalog, states)
         block_types = BlockTypes(prefect)
         roles = RoleService(prefect, block_types, catalog.mapping.grants_by_role())

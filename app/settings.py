@@ -42,6 +42,7 @@ ENVIRONMENT = {
     "BRIDGE_LEGACY_AIRFLOW_CONNECT_TIMEOUT": "legacy_airflow_connect_timeout",
     "BRIDGE_ROUTES_FILE": "routes_file",
     "BRIDGE_ROUTES_CHECK_SECONDS": "routes_check_seconds",
+    "BRIDGE_ESTATE_CHECK_SECONDS": "estate_check_seconds",
     "BRIDGE_MAX_BODY_BYTES": "max_body_bytes",
     "BRIDGE_AUTH_CACHE_SECONDS": "auth_cache_seconds",
     "BRIDGE_LOGIN_FAILURE_BURST": "login_failure_burst",
@@ -94,6 +95,8 @@ class Settings(BaseModel):
     legacy_airflow_connect_timeout: Seconds = 3.0
     routes_file: Path | None = None
     routes_check_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
+    #: How long a deployment changed outside this process may take to show in its listings (README).
+    estate_check_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
     #: Larger request bodies are a 413, refused before they are read (README "Hostile input").
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     # Authentication (README "Authentication"): verdict cache, failed-login throttle, proxies in front.

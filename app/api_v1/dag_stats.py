@@ -19,8 +19,7 @@ blueprint = Blueprint("dag_stats", __name__)
     "POST /deployments/count",
     "POST /deployments/filter",
     "POST /flows/filter",
-    "POST /flow_runs/filter",
-    "POST /flow_runs/count",
+    "POST /flow_runs/history",
 )
 def get_dag_stats():
     """Every known DAG of `dag_ids` with every state; unknown dag_ids are left out, as in Airflow."""

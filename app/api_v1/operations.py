@@ -31,10 +31,6 @@ NO_ASSETS = (
     "events is an automation whose pending trigger state the API does not expose, so there is no queue of dataset "
     "events to read or clear"
 )
-NO_USERS = (
-    "Prefect's open-source server has no users, roles or permissions (Prefect Cloud manages them outside the "
-    "workspace API); the bridge authenticates one configured user"
-)
 NO_DAG_PROCESSOR = (
     "Prefect's server parses no files: a deployment is registered from code by `prefect deploy` or `serve()`, and "
     "the server has no process that could read the flow's file again, so there is nothing to ask to re-parse"

@@ -38,11 +38,13 @@ def test_the_page_costs_the_same_prefect_calls_however_many_dags(app, prefect_ca
     prefect_calls.reset()
     assert client.get("/migration.json", headers=AUTH).status_code == 200
     calls = Counter(path for _, path in prefect_calls.calls)
-    # DAGs (the estate index's check, then their deployments by id), recent runs (one page) and the stored
-    # comparisons: no call per DAG.
-    assert calls == {
-        "/api/deployments/count": 1,
-        "/api/deployments/filter": 2,
-        "/api/flow_runs/paginate": 1,
-        "/api/artifacts/latest/filter": 1,
+    # DAGs (the estate index's check, at most once a second, then the deployments of the page the process does
+    # not keep yet), recent runs (one page) and the stored comparisons: no call per DAG.
+    assert calls["/api/flow_runs/paginate"] == 1 and calls["/api/artifacts/latest/filter"] == 1, calls
+    assert calls["/api/deployments/count"] <= 1 and calls["/api/deployments/filter"] <= 2, calls
+    assert set(calls) <= {
+        "/api/deployments/count",
+        "/api/deployments/filter",
+        "/api/flow_runs/paginate",
+        "/api/artifacts/latest/filter",
     }, calls

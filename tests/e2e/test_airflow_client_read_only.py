@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from airflow_client.client.api import (
     config_api,
-    dag_api,
     dag_stats_api,
     import_error_api,
     plugin_api,
@@ -38,7 +37,7 @@ def test_dag_source(dags):
     assert "app/demo/flows.py:etl" in source.content
 
 
-def test_an_unserved_operation_is_a_501_the_client_reports(api_client):
+def test_an_unserved_operation_is_a_501_the_client_reports(dags):
     with pytest.raises(ApiException) as error:
-        dag_api.DAGApi(api_client).reparse_dag_file("any-file-token")
+        dags.reparse_dag_file("any-file-token")
     assert error.value.status == 501 and "reparse_dag_file" in error.value.body

@@ -4,6 +4,7 @@ airflow-prefect-bridge embedded   # try it: local Prefect server, demo flows, br
 airflow-prefect-bridge serve      # production: the bridge alone, configured by the environment
 airflow-prefect-bridge trace etl/demo [...]   # store deployments' task graphs in Prefect before they run
 airflow-prefect-bridge compare    # the legacy Airflow's runs side by side with Prefect's (README "compare")
+airflow-prefect-bridge tokens list|revoke   # the API tokens (README "Authentication")
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from app.migration.command import add_parser as add_compare_parser
 from app.migration.command import run_compare
 from app.prefect import PrefectClient
 from app.settings import Settings, SettingsError
+from app.token_command import add_parser as add_tokens_parser
+from app.token_command import run_tokens
 from app.translate.dag_ids import DeploymentName
 
 
@@ -55,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--entrypoint", metavar="PATH:FUNCTION", help="load the flow from here instead (one deployment only)"
     )
     add_compare_parser(commands)
+    add_tokens_parser(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "embedded":
@@ -63,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return trace(arguments.deployments, arguments.entrypoint)
     if arguments.command == "compare":
         return run_compare(arguments)
+    if arguments.command == "tokens":
+        return run_tokens(arguments)
     return serve()
 
 

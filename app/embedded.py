@@ -25,6 +25,7 @@ import secrets
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -295,7 +296,7 @@ def start_bridge(environ: Mapping[str, str], log_dir: Path, timeout: float = 60)
     """Run the bridge under gunicorn, configured by `environ`; return once it answers HTTP."""
     settings = Settings.from_env(environ)
     process = ManagedProcess("bridge (gunicorn)", gunicorn_command(), log_dir / "bridge.log", env=environ)
-    health_url = f"http://{_url_host(_connectable(settings.host))}:{settings.port}/api/v1/health"
+    health_url = f"{_scheme(settings)}://{_url_host(_connectable(settings.host))}:{settings.port}/api/v1/health"
     # Any HTTP answer will do: readiness means the app loaded and serves
     # requests, whatever the health route has to say about Prefect.
     _wait_until_ready(process, lambda: _answers(health_url), timeout)
@@ -449,13 +450,31 @@ def _wait_until_ready(process: ManagedProcess, is_ready: Callable[[], bool], tim
 
 
 def _get(url: str) -> httpx.Response:
-    # trust_env=False: local polls must not go through an HTTP(S)_PROXY.
-    return httpx.get(url, timeout=2, trust_env=False)
+    # trust_env=False: local polls must not go through an HTTP(S)_PROXY. verify=False: these polls only ask
+    # whether something answers; the bridge's certificate is for its clients to verify against their CAs.
+    return httpx.get(url, timeout=2, trust_env=False, verify=False)
 
 
 def _answers(url: str) -> bool:
-    _get(url)  # raises while nothing listens
+    try:
+        _get(url)  # raises while nothing listens
+    except httpx.TransportError as error:
+        # A TLS alert (a client certificate is required) is an answer too: a worker, the app loaded, sent it.
+        if not _from_tls(error):
+            raise
     return True
+
+
+def _from_tls(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, ssl.SSLError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _scheme(settings: Settings) -> str:
+    return "https" if settings.tls_certfile is not None else "http"
 
 
 def _connectable(host: str) -> str:
@@ -468,7 +487,7 @@ def _url_host(host: str) -> str:
 
 
 def _print_banner(settings: Settings, bridge_env: Mapping[str, str], prefect_api_url: str, workdir: Path) -> None:
-    api = f"http://localhost:{settings.port}/api/v1"
+    api = f"{_scheme(settings)}://localhost:{settings.port}/api/v1"
     lines = ["", "Airflow-to-Prefect bridge is running (embedded Prefect server and demo flows).", ""]
     lines.append(f"  Airflow API:  {api}")
     if settings.auth_enabled:

@@ -42,11 +42,21 @@ ENVIRONMENT = {
     "BRIDGE_LEGACY_AIRFLOW_CONNECT_TIMEOUT": "legacy_airflow_connect_timeout",
     "BRIDGE_ROUTES_FILE": "routes_file",
     "BRIDGE_ROUTES_CHECK_SECONDS": "routes_check_seconds",
+    "BRIDGE_ESTATE_CHECK_SECONDS": "estate_check_seconds",
     "BRIDGE_MAX_BODY_BYTES": "max_body_bytes",
     "BRIDGE_AUTH_CACHE_SECONDS": "auth_cache_seconds",
     "BRIDGE_LOGIN_FAILURE_BURST": "login_failure_burst",
     "BRIDGE_LOGIN_FAILURES_PER_MINUTE": "login_failures_per_minute",
     "BRIDGE_TRUSTED_PROXY_HOPS": "trusted_proxy_hops",
+    "BRIDGE_IDENTITY_CHECK_SECONDS": "identity_check_seconds",
+    "BRIDGE_TOKEN_SECONDS": "token_seconds",
+    "BRIDGE_CLI_TOKEN_SECONDS": "cli_token_seconds",
+    "BRIDGE_WORKERS": "workers",
+    "BRIDGE_THREADS": "threads",
+    "BRIDGE_TLS_CERTFILE": "tls_certfile",
+    "BRIDGE_TLS_KEYFILE": "tls_keyfile",
+    "BRIDGE_TLS_CLIENT_CA_FILE": "tls_client_ca_file",
+    "BRIDGE_TLS_MINIMUM_VERSION": "tls_minimum_version",
 }
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
@@ -85,6 +95,8 @@ class Settings(BaseModel):
     legacy_airflow_connect_timeout: Seconds = 3.0
     routes_file: Path | None = None
     routes_check_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
+    #: How long a deployment changed outside this process may take to show in its listings (README).
+    estate_check_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
     #: Larger request bodies are a 413, refused before they are read (README "Hostile input").
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     # Authentication (README "Authentication"): verdict cache, failed-login throttle, proxies in front.
@@ -92,6 +104,19 @@ class Settings(BaseModel):
     login_failure_burst: Annotated[int, Field(ge=1, le=1000)] = 5
     login_failures_per_minute: Annotated[float, Field(gt=0, le=6000)] = 6.0
     trusted_proxy_hops: Annotated[int, Field(ge=0, le=10)] = 0
+    #: Users and tokens changed through another replica count here within this bound (at most 5 s).
+    identity_check_seconds: Annotated[float, Field(ge=0, le=5)] = 2.0
+    #: Lifetimes of API tokens from POST /auth/token and /auth/token/cli (Airflow 3's 86400 and 3600).
+    token_seconds: Annotated[int, Field(ge=60, le=366 * 86400)] = 86400
+    cli_token_seconds: Annotated[int, Field(ge=60, le=366 * 86400)] = 3600
+    # Serving (deploy/gunicorn.conf.py): processes and threads, and HTTPS (README "TLS").
+    workers: Annotated[int, Field(ge=1, le=64)] = 2
+    threads: Annotated[int, Field(ge=1, le=256)] = 4
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    #: Client certificates signed by these CAs are required (mutual TLS); none: no client certificate asked.
+    tls_client_ca_file: Path | None = None
+    tls_minimum_version: Literal["TLSv1.2", "TLSv1.3"] = "TLSv1.2"
 
     @field_validator("prefect_api_url")
     @classmethod
@@ -113,7 +138,7 @@ class Settings(BaseModel):
         # Airflow's [core] test_connection is case-insensitive: "enabled" is "Enabled".
         return value.strip().capitalize() if isinstance(value, str) else value
 
-    @field_validator("mapping_file", "routes_file")
+    @field_validator("mapping_file", "routes_file", "tls_certfile", "tls_keyfile", "tls_client_ca_file")
     @classmethod
     def _readable(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -126,6 +151,10 @@ class Settings(BaseModel):
             raise ValueError("BRIDGE_FALLBACK_PAGE_LIMIT may not exceed BRIDGE_MAXIMUM_PAGE_LIMIT")
         if self.auth_enabled and not self.admin_password:
             raise ValueError("BRIDGE_ADMIN_PASSWORD is required while BRIDGE_AUTH is on")
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("BRIDGE_TLS_CERTFILE and BRIDGE_TLS_KEYFILE go together: set both, or neither")
+        if self.tls_client_ca_file is not None and self.tls_certfile is None:
+            raise ValueError("BRIDGE_TLS_CLIENT_CA_FILE needs BRIDGE_TLS_CERTFILE: client certificates need TLS")
         if self.routes_file is not None and not self.legacy_airflow_url:
             raise ValueError("BRIDGE_ROUTES_FILE needs BRIDGE_LEGACY_AIRFLOW_URL: routes choose between two systems")
         return self

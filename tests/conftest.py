@@ -128,6 +128,8 @@ def settings(prefect_stack) -> Settings:
         admin_password=PASSWORD,
         mapping_file=REPO / "mappings" / "dags.toml",
         prefect_timeout=10,
+        # Tests change Prefect directly and list at once; tests/api/test_estate_index_api.py runs the default.
+        estate_check_seconds=0,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import readable_dags, scoped
 from app.api_v1.listing_queries import RUN_BATCH_KEYS, RUN_LIST_PARAMS, run_batch_query, run_list_query
 from app.api_v1.params import Body, Query
 from app.api_v1.upstream import prefect_calls
@@ -42,7 +43,8 @@ def get_dag_runs(dag_id: str):
     query = Query(RUN_LIST_PARAMS)
     bridge = current_bridge()
     page = query.page()
-    found = bridge.dag_runs.list_runs(None if dag_id == ALL_DAGS else [dag_id], run_list_query(query), page)
+    dag_ids = scoped(None, readable_dags()) if dag_id == ALL_DAGS else [dag_id]
+    found = bridge.dag_runs.list_runs(dag_ids, run_list_query(query), page)
     fields = query.texts("fields")
     runs = [serialize.only_fields(serialize.dag_run(run), fields) for run in found.runs]
     return jsonify({"dag_runs": runs, "total_entries": found.total})
@@ -55,7 +57,7 @@ def get_dag_runs_batch():
     Query([])
     body = Body(RUN_BATCH_KEYS)
     page, run_query = run_batch_query(body)
-    dag_ids = body.texts("dag_ids") or None
+    dag_ids = scoped(body.texts("dag_ids") or None, readable_dags())
     found = current_bridge().dag_runs.list_runs(dag_ids, run_query, page)
     return jsonify({"dag_runs": [serialize.dag_run(run) for run in found.runs], "total_entries": found.total})
 

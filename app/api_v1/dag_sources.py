@@ -10,6 +10,7 @@ from uuid import UUID
 
 from flask import Blueprint, Response, jsonify
 
+from app.api_v1.authorization import readable_dags
 from app.api_v1.params import Query, accepted_media_type
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
@@ -21,7 +22,7 @@ blueprint = Blueprint("dag_sources", __name__)
 
 
 @blueprint.get("/dagSources/<file_token>")
-@prefect_calls("GET /deployments/{id}")
+@prefect_calls("GET /deployments/{id}", "POST /deployments/filter", "POST /flows/filter")
 def get_dag_source(file_token: str):
     Query([])
     media_type = accepted_media_type()
@@ -37,9 +38,14 @@ def _deployment(file_token: str):
         deployment_id = UUID(file_token)
     except ValueError:
         raise not_found from None
+    bridge = current_bridge()
     try:
-        return current_bridge().prefect.read_deployment(deployment_id)
+        deployment = bridge.prefect.read_deployment(deployment_id)
     except PrefectRequestError as error:
         if error.prefect_status == 404:
             raise not_found from None
         raise
+    readable = readable_dags()
+    if readable is not None and bridge.catalog.dag_ids([deployment.id]).get(deployment.id) not in readable:
+        raise not_found  # per-DAG access: another DAG's file is as unknown as no file
+    return deployment

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import editable_dags, readable_dags
 from app.api_v1.listing_queries import DAG_LIST_PARAMS, dag_query
 from app.api_v1.params import PAGING, Body, Query
 from app.api_v1.upstream import prefect_calls
@@ -12,6 +15,7 @@ from app.bridge import current_bridge
 from app.errors import BadRequest
 
 blueprint = Blueprint("dags", __name__)
+
 
 @blueprint.get("/dags")
 @prefect_calls("POST /deployments/count", "POST /deployments/filter", "POST /flows/filter")
@@ -21,7 +25,7 @@ def get_dags():
     page = query.page()
     # only_active is accepted and has no effect: every deployment is an active DAG.
     query.boolean("only_active")
-    found = bridge.dags.list_dags(dag_query(query), page)
+    found = bridge.dags.list_dags(replace(dag_query(query), dag_ids=readable_dags()), page)
     fields = query.texts("fields")
     dags = [serialize.only_fields(serialize.dag(dag), fields) for dag in found.dags]
     return jsonify({"dags": dags, "total_entries": found.total})
@@ -83,7 +87,7 @@ def patch_dags():
     bridge = current_bridge()
     page = query.page()
     query.boolean("only_active")
-    found = bridge.dags.list_dags(dag_query(query), page)
+    found = bridge.dags.list_dags(replace(dag_query(query), dag_ids=editable_dags()), page)
     dags = [serialize.dag(bridge.dags.set_paused(dag, paused)) for dag in found.dags]
     return jsonify({"dags": dags, "total_entries": found.total})
 

@@ -38,7 +38,7 @@ def served_operations(app: Flask, prefix: str) -> dict[Operation, str]:
     return {op: endpoint for op, endpoint in found if endpoint is not None}
 
 
-def fallback_blueprint(missing: Iterable[Operation], before_request: Callable[[], None]) -> Blueprint:
+def fallback_blueprint(missing: Iterable[Operation], before_request: Callable[[], object]) -> Blueprint:
     blueprint = Blueprint(BLUEPRINT, __name__)
     blueprint.before_request(before_request)
     for operation in missing:

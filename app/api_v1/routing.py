@@ -33,6 +33,7 @@ from typing import Any
 from flask import Response, after_this_request, jsonify, request
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import readable_dags
 from app.api_v1.listing_queries import (
     DAG_LIST_PARAMS,
     EVENT_LOG_PARAMS,
@@ -49,7 +50,7 @@ from app.api_v1.listing_queries import (
 )
 from app.api_v1.params import Body, Query
 from app.bridge import Bridge, current_bridge
-from app.errors import BadRequest
+from app.errors import BadRequest, PermissionDenied
 from app.legacy import LegacyAirflowClient, LegacyAirflowError
 from app.translate.routes import Side
 from app.url_paths import path as url_path
@@ -114,6 +115,12 @@ def _shadow_after_answer(bridge: Bridge, dag_id: str, shadow: Side, legacy_answe
 def _across_dags(bridge: Bridge, endpoint: str, dag_id: str | None, view_args: dict[str, Any]) -> Response | None:
     merged = MERGED.get(endpoint)
     if merged is not None and (dag_id == ALL_DAGS or endpoint in TOP_LEVEL):
+        if readable_dags() is not None:
+            # The legacy side answers with the bridge's own credentials: it cannot narrow to the caller's DAGs.
+            raise PermissionDenied(
+                "Listings across DAGs merged with the legacy Airflow need can_read on all DAGs; "
+                "per-DAG access covers the operations on one DAG during a gradual migration"
+            )
         return merged(bridge)
     if endpoint == "get_dag_source" and "." in view_args.get("file_token", ""):
         return forward(bridge.legacy)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import readable_dags, scoped
 from app.api_v1.listing_queries import TI_BATCH_KEYS, TI_LIST_PARAMS, instance_batch_query, instance_query
 from app.api_v1.params import Body, Query
 from app.api_v1.upstream import prefect_calls
@@ -61,7 +62,7 @@ def get_task_instances(dag_id: str, dag_run_id: str):
     if ANY not in (dag_id, dag_run_id):
         found = service.list_for_run(dag_id, dag_run_id, ti_query, page)
     else:
-        dag_ids = None if dag_id == ANY else [dag_id]
+        dag_ids = scoped(None, readable_dags()) if dag_id == ANY else [dag_id]
         found = service.list_across(dag_ids, None if dag_run_id == ANY else [dag_run_id], ti_query, page)
     return _collection(found.instances, found.total)
 
@@ -73,12 +74,12 @@ def get_task_instances_batch():
     Query([])
     body = Body(TI_BATCH_KEYS)
     page, ti_query = instance_batch_query(body)
-    dag_ids, dag_run_ids = body.texts("dag_ids"), body.texts("dag_run_ids")
+    dag_ids, dag_run_ids = scoped(body.texts("dag_ids") or None, readable_dags()), body.texts("dag_run_ids")
     service = current_bridge().task_instances
-    if len(dag_ids) == 1 and len(dag_run_ids) == 1:
+    if dag_ids is not None and len(dag_ids) == 1 and len(dag_run_ids) == 1:
         found = service.list_for_run(dag_ids[0], dag_run_ids[0], ti_query, page)
     else:
-        found = service.list_across(dag_ids or None, dag_run_ids or None, ti_query, page)
+        found = service.list_across(dag_ids, dag_run_ids or None, ti_query, page)
     return _collection(found.instances, found.total)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.api_v1 import serialize
+from app.api_v1.authorization import readable_dags, scoped
 from app.api_v1.params import PAGING, Query
 from app.api_v1.task_instances import INSTANCE, ONE_RUN_CALLS
 from app.api_v1.upstream import prefect_calls
@@ -61,9 +62,8 @@ def _entries(dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, 
     """The entries Airflow lists; `~` stands for any DAG, DAG run or task, as in Airflow."""
     service = current_bridge().task_instances
     if ANY in (dag_id, dag_run_id):
-        found = service.xcoms_across(
-            None if dag_id == ANY else [dag_id], None if dag_run_id == ANY else [dag_run_id], key
-        )
+        dag_ids = scoped(None, readable_dags()) if dag_id == ANY else [dag_id]
+        found = service.xcoms_across(dag_ids, None if dag_run_id == ANY else [dag_run_id], key)
         return [
             each
             for each in found

@@ -8,12 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.api_v1.auth import require_basic_auth
+from app.api_v1.authorization import authorize_migration_page
 from app.api_v1.upstream import prefect_calls
 from app.bridge import current_bridge
 from app.migration.status_html import status_html
 
 blueprint = Blueprint("migration", __name__)
 blueprint.before_request(require_basic_auth)
+blueprint.before_request(authorize_migration_page)  # every DAG and its runs: global can_read on DAGs and DAG Runs
 #: The page's Prefect calls, whatever the number of DAGs (MigrationService.status).
 STATUS_CALLS = (
     "POST /deployments/count",

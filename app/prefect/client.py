@@ -41,6 +41,7 @@ from app.prefect.models import (
     Flow,
     FlowRun,
     FlowRunPage,
+    HistoryInterval,
     LogEntry,
     SetStateResult,
     State,
@@ -157,6 +158,10 @@ class PrefectClient:
 
     def count_flow_runs(self, body: Mapping[str, Any]) -> int:
         return _count(self._request("POST", "flow_runs/count", json=body))
+
+    def flow_run_history(self, body: Mapping[str, Any]) -> list[HistoryInterval]:
+        """Runs counted per state type and name, per interval of expected start (one SQL aggregate)."""
+        return _parse_list(HistoryInterval, self._request("POST", "flow_runs/history", json=body))
 
     def paginate_flow_runs(self, body: Mapping[str, Any]) -> FlowRunPage:
         return _parse(FlowRunPage, self._request("POST", "flow_runs/paginate", json=body))

@@ -75,6 +75,20 @@ class FlowRunPage(PrefectModel):
     count: int
 
 
+class HistoryState(PrefectModel):
+    state_type: str
+    state_name: str | None = None
+    count_runs: int
+
+
+class HistoryInterval(PrefectModel):
+    """One interval of `/flow_runs/history`: how many runs in each state, by expected start."""
+
+    interval_start: datetime
+    interval_end: datetime
+    states: list[HistoryState]
+
+
 class SetStateResult(PrefectModel):
     status: str
     state: State | None = None

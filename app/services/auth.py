@@ -1,13 +1,18 @@
-"""Who is calling: HTTP Basic credentials, checked at the cost of a dictionary lookup (README "Authentication").
+"""Who is calling: HTTP Basic credentials or Bearer API tokens, checked at the cost of dictionary lookups.
 
-- Passwords are kept only as salted scrypt hashes, derived at start; the
-  plaintext is compared with nothing.
+The users and tokens live in Prefect (app/services/users.py keeps each
+process's snapshot, re-read at most every few seconds); README "Authentication".
+
+- Passwords are kept only as salted scrypt hashes; the plaintext is
+  compared with nothing. An API token is stored as its SHA-256 only.
 - A credential that verified is remembered for `cache_seconds`, keyed by
   an HMAC of the whole Authorization header under a random key of this
   process: the cache holds no secret, and a header that never verified is
-  never remembered. Each entry names the password hash it verified
-  against, so changing a password (or removing a user) drops every verdict
-  about it at once.
+  never remembered. Each verdict names what it verified against (the
+  password hash, or the token), and counts only while the user still has
+  that hash, is active and exists (and the token is still valid): so a
+  password change, a deactivation, a deletion or a revocation voids it at
+  once on this replica, and within the snapshot's bound on the others.
 - Failed verifications are throttled per client address (a token bucket:
   `burst` failures at once, then `per_minute`), never per user, so a
   third party guessing a user's password cannot lock that user out. While
@@ -16,8 +21,6 @@
 - The client address is the peer's, or with `trusted_proxy_hops` N > 0 the
   Nth address from the right of X-Forwarded-For (the one the outermost
   trusted proxy saw), as werkzeug's ProxyFix reads it.
-
-Costs no Prefect call.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol
 
 from app.errors import TooManyRequests, Unauthenticated
+from app.services.principal import Principal
+from app.translate.users import TokenRecord, UserRecord, token_is_valid
 
 #: scrypt's cost: 16 MiB and ~50 ms per derivation on a server core (OWASP's minimum is N=2^17 r=8 p=1 for
 #: stored hashes; the verdict cache means a request pays it once per credential per `cache_seconds`).
@@ -41,6 +48,7 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32, "maxmem": 64 * 1024 * 1024}
 #: Verdicts remembered at most (the oldest goes first); throttled addresses tracked at most.
 MAX_VERDICTS = 4096
 MAX_ADDRESSES = 65536
+HASH_SCHEME = "scrypt"
 #: Per process: HMAC key of the verdict cache (and of the memo of derived hashes).
 PROCESS_KEY = os.urandom(32)
 
@@ -57,6 +65,19 @@ class PasswordHash:
 
     def matches(self, password: str) -> bool:
         return hmac.compare_digest(_scrypt(password, self.salt), self.digest)
+
+    def encode(self) -> str:
+        """`scrypt$<salt hex>$<digest hex>`: how a user's document keeps it."""
+        return f"{HASH_SCHEME}${self.salt.hex()}${self.digest.hex()}"
+
+    @classmethod
+    def decode(cls, encoded: str) -> PasswordHash | None:
+        scheme, _, rest = encoded.partition("$")
+        salt, _, digest = rest.partition("$")
+        try:
+            return cls(bytes.fromhex(salt), bytes.fromhex(digest)) if scheme == HASH_SCHEME else None
+        except ValueError:
+            return None
 
 
 def _scrypt(password: str, salt: bytes) -> bytes:
@@ -95,73 +116,108 @@ class FailureThrottle:
             del self._buckets[address]
 
 
-class Authenticator:
-    """Verifies Basic credentials against the users' password hashes, remembering verdicts briefly."""
+class Directory(Protocol):
+    """Where users and tokens are looked up (app/services/users.py's UserStore)."""
 
-    def __init__(self, users: dict[str, str], *, cache_seconds: float, throttle: FailureThrottle) -> None:
-        self._hashes = {username: _hash_once(username, password) for username, password in users.items()}
+    def user(self, username: str) -> UserRecord | None: ...
+    def user_by_id(self, user_id: str) -> UserRecord | None: ...
+    def token(self, token: str) -> TokenRecord | None: ...
+    def token_record(self, name: str) -> TokenRecord | None: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a header proved: the user (by id) and what it matched, the password hash or the token."""
+
+    user_id: str
+    password_hash: str | None  # Basic: the hash the password matched
+    token: TokenRecord | None  # Bearer: the token's record
+    expires: float
+
+
+class Authenticator:
+    """Verifies Basic credentials and Bearer tokens against the directory, remembering verdicts briefly."""
+
+    def __init__(self, directory: Directory, *, cache_seconds: float, throttle: FailureThrottle) -> None:
+        self.directory = directory
         self.cache_seconds = cache_seconds
         self.throttle = throttle
-        self._lock = threading.Lock()
 
-    def set_password(self, username: str, password: str | None) -> None:
-        """Change (None: remove) a user's password; every remembered verdict about the old one is void at once."""
-        with self._lock:
-            if password is None:
-                self._hashes.pop(username, None)
-            else:
-                self._hashes[username] = PasswordHash.derive(password)
-            # Each verdict names the hash it verified against, which no user has now: void already; forget them.
-            with _VERDICTS_LOCK:
-                _VERDICTS.clear()
-
-    def authenticate(self, authorization: str | None, address: str) -> str:
-        """The user the Authorization header proves; Unauthenticated (401) or TooManyRequests (429) if none."""
+    def authenticate(self, authorization: str | None, address: str) -> Principal:
+        """Who the Authorization header proves; Unauthenticated (401) or TooManyRequests (429) if nobody."""
         if not authorization:
-            raise Unauthenticated("Authentication is required: send HTTP Basic credentials")
+            raise Unauthenticated("Authentication is required: send HTTP Basic credentials or a Bearer token")
         key = hmac.new(PROCESS_KEY, authorization.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
         remembered = self._remembered(key)
         if remembered is not None:
-            return remembered
+            return _principal(remembered)
+        self._check_throttle(address)
+        scheme, _, credential = authorization.partition(" ")
+        if scheme.lower() == "bearer" and credential.strip():
+            user, verdict = self._verify_token(credential.strip(), address)
+        else:
+            credentials = _basic_credentials(authorization)
+            if credentials is None:
+                raise Unauthenticated("Authentication is required: send HTTP Basic credentials or a Bearer token")
+            user = self.verify_password(*credentials, address=address)
+            verdict = Verdict(user.id, user.password_hash, None, 0.0)
+        self._remember(key, verdict)
+        return _principal(user)
+
+    def verify_password(self, username: str, password: str, *, address: str) -> UserRecord:
+        """The active user whose password this is (one scrypt check); else 401, counted against `address`."""
+        self._check_throttle(address)
+        user = self.directory.user(username)
+        stored = PasswordHash.decode(user.password_hash) if user and user.password_hash else None
+        # A user that does not exist costs the same time as a wrong password (no user enumeration by timing).
+        matched = (stored or _DECOY).matches(password) and stored is not None
+        if not matched or user is None or not user.active:
+            self.throttle.failed(address)
+            raise Unauthenticated("Invalid credentials")
+        return user
+
+    def _verify_token(self, token: str, address: str) -> tuple[UserRecord, Verdict]:
+        record = self.directory.token(token)
+        user = self.directory.user_by_id(record.owner) if record else None
+        if record is None or not token_is_valid(record, user, datetime.now(UTC)):
+            self.throttle.failed(address)
+            raise Unauthenticated("Invalid or expired token")
+        assert user is not None
+        return user, Verdict(user.id, None, record, 0.0)
+
+    def _check_throttle(self, address: str) -> None:
         wait = self.throttle.wait_seconds(address)
         if wait > 0:
             raise TooManyRequests(
                 "Too many failed logins from this address; try again later", retry_after=max(1, round(wait))
             )
-        credentials = _basic_credentials(authorization)
-        if credentials is None:
-            raise Unauthenticated("Authentication is required: send HTTP Basic credentials")
-        username, password = credentials
-        stored = self._hashes.get(username)
-        # A user that does not exist costs the same time as a wrong password (no user enumeration by timing).
-        matched = (stored or _DECOY).matches(password) and stored is not None
-        if not matched:
-            self.throttle.failed(address)
-            raise Unauthenticated("Invalid credentials")
-        self._remember(key, username, stored)
-        return username
 
-    def _remembered(self, key: bytes) -> str | None:
+    def _remembered(self, key: bytes) -> UserRecord | None:
         with _VERDICTS_LOCK:
-            entry = _VERDICTS.get(key)
-        if entry is None:
+            verdict = _VERDICTS.get(key)
+        if verdict is None or time.monotonic() >= verdict.expires:
             return None
-        username, verified_against, expires = entry
-        if time.monotonic() < expires and self._hashes.get(username) is verified_against:
-            return username
-        return None
+        user = self.directory.user_by_id(verdict.user_id)
+        if user is None or not user.active:
+            return None
+        if verdict.token is not None:
+            # The token's current record: revoked through another replica shows here within the bound.
+            current = self.directory.token_record(verdict.token.name)
+            return user if current is not None and token_is_valid(current, user, datetime.now(UTC)) else None
+        return user if user.password_hash == verdict.password_hash else None
 
-    def _remember(self, key: bytes, username: str, stored: PasswordHash) -> None:
+    def _remember(self, key: bytes, verdict: Verdict) -> None:
         if self.cache_seconds <= 0:
             return
-        with self._lock:
-            if self._hashes.get(username) is not stored:
-                return  # the password changed while this one was being checked
         with _VERDICTS_LOCK:
-            _VERDICTS[key] = (username, stored, time.monotonic() + self.cache_seconds)
+            _VERDICTS[key] = replace(verdict, expires=time.monotonic() + self.cache_seconds)
             _VERDICTS.move_to_end(key)
             while len(_VERDICTS) > MAX_VERDICTS:
                 _VERDICTS.popitem(last=False)
+
+
+def _principal(user: UserRecord) -> Principal:
+    return Principal(user.username, user.roles)
 
 
 def _basic_credentials(authorization: str) -> tuple[str, str] | None:
@@ -176,27 +232,28 @@ def _basic_credentials(authorization: str) -> tuple[str, str] | None:
     return (username, password) if colon else None
 
 
-#: Verdicts of this process: HMAC of the header -> (user, the password hash it verified against, expiry).
-#: Shared by the apps of a process (one, under gunicorn; one per test in the suite): an entry counts only for
-#: an app whose user still has that very hash.
-_VERDICTS: OrderedDict[bytes, tuple[str, PasswordHash, float]] = OrderedDict()
+#: Verdicts of this process: HMAC of the header -> Verdict. Shared by the apps of a process (one, under
+#: gunicorn; one per test in the suite): an entry counts only where its user still has that very hash.
+_VERDICTS: OrderedDict[bytes, Verdict] = OrderedDict()
 _VERDICTS_LOCK = threading.Lock()
 _DECOY = PasswordHash(b"\0" * 16, b"\0" * 32)
-_DERIVED: dict[bytes, PasswordHash] = {}
-_DERIVED_LOCK = threading.Lock()
+_MATCHED: dict[bytes, bool] = {}
+_MATCHED_LOCK = threading.Lock()
 
 
-def _hash_once(username: str, password: str) -> PasswordHash:
-    """The salted hash of a configured password, derived once per process.
+def matches_once(password: str, encoded_hash: str) -> bool:
+    """Whether `password` matches the encoded hash, checked once per process for each pair.
 
-    An app built twice in one process (the tests build one per test) reuses
-    the derivation; the memo is keyed by an HMAC, so it holds no password.
+    The environment's admin password is checked against the stored hash by
+    every app that starts (the tests build one per test); the memo is keyed
+    by an HMAC, so it holds no password.
     """
-    key = hmac.new(PROCESS_KEY, f"{username}\0{password}".encode(), hashlib.sha256).digest()
-    with _DERIVED_LOCK:
-        if key not in _DERIVED:
-            _DERIVED[key] = PasswordHash.derive(password)
-        return _DERIVED[key]
+    key = hmac.new(PROCESS_KEY, f"{password}\0{encoded_hash}".encode(), hashlib.sha256).digest()
+    with _MATCHED_LOCK:
+        if key not in _MATCHED:
+            stored = PasswordHash.decode(encoded_hash)
+            _MATCHED[key] = stored is not None and stored.matches(password)
+        return _MATCHED[key]
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted_proxy_hops: int) -> str:

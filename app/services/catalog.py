@@ -15,6 +15,7 @@ from app.errors import NotFound
 from app.prefect import PrefectClient, PrefectRequestError
 from app.prefect.models import Deployment
 from app.services.estate import EstateIndex
+from app.services.kept_deployments import KeptDeployments
 from app.services.pages import fetching, read_all
 from app.translate.dag_ids import DagMapping, DeploymentName
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE
@@ -33,12 +34,13 @@ def dag_not_found(dag_id: str) -> NotFound:
 
 
 class DagCatalog:
-    def __init__(self, client: PrefectClient, mapping: DagMapping) -> None:
+    def __init__(self, client: PrefectClient, mapping: DagMapping, *, estate_check_seconds: float = 1.0) -> None:
         self.client = client
         self.mapping = mapping
         self._names: dict[UUID, DeploymentName] = {}
         self._flow_names: dict[UUID, str] = {}
-        self.estate = EstateIndex(client, mapping, self._flows)
+        self.estate = EstateIndex(client, mapping, self._flows, check_seconds=estate_check_seconds)
+        self.kept = KeptDeployments()
 
     def deployment(self, dag_id: str) -> Deployment:
         """The deployment behind `dag_id` (one Prefect call), or a 404."""

@@ -1,28 +1,34 @@
 """dagStats: how many runs of each DAG are in each Airflow state.
 
-Prefect counts flow runs (`/flow_runs/count`, `/flow_runs/history`) only
-for a whole filter, never grouped by deployment, so exact per-DAG counts
-would cost a call per DAG and state. The bridge instead reads the runs of
-all requested DAGs together (one call per 200 runs, after the estate
-index's check finds the deployments: two calls, see estate.py) and counts them itself, up to `MAX_COUNTED_RUNS`.
-DAGs with more runs than that are counted by Prefect instead, one count
-per DAG and state: more calls, but exact whatever the history's length.
+Prefect counts flow runs grouped by state (`/flow_runs/history`, one SQL
+aggregate) but never grouped by deployment. After the estate index finds
+the requested DAGs' deployments (estate.py), the answer costs:
+
+- one `/deployments/filter` for the requested DAGs that have runs at all
+  (per 200 DAGs);
+- one `/flow_runs/history` per such DAG, every state at once, in a single
+  interval spanning all time.
+
+1 + A calls, A the requested DAGs with runs (a page of the UI: at most
+100), whatever the number of runs and the estate's size. Reading the runs
+and counting them here costs one call per 200 runs, and Prefect takes
+longer to serialise 200 runs than to count thousands; counting each state
+with `/flow_runs/count` costs four calls per DAG.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from app.prefect import PrefectClient
-from app.prefect.models import FlowRun
 from app.services.catalog import DagCatalog
 from app.translate.dag_runs import visible
-from app.translate.dag_stats import DAG_STATS_STATES, count_states
+from app.translate.dag_stats import DAG_STATS_STATES, count_history, whole_history
 from app.translate.paging import PREFECT_MAX_PAGE_SIZE
 from app.translate.states import StateTable
-
-MAX_COUNTED_RUNS = 2000
 
 
 class DagStatsService:
@@ -36,33 +42,26 @@ class DagStatsService:
         deployments = self.catalog.estate.ids_of(dag_ids)
         if not deployments:
             return {}
-        body = {
-            "flow_runs": visible(
-                {"deployment_id": {"any_": sorted(map(str, set(deployments.values())))}}, now=now or datetime.now(UTC)
-            ),
-            "sort": "ID_DESC",
+        now = now or datetime.now(UTC)
+        criteria = visible({}, now=now)
+        with_runs = self._with_runs(set(deployments.values()), criteria)
+        none = dict.fromkeys(DAG_STATS_STATES, 0)
+        return {
+            dag_id: self._history(deployment_id, criteria, now) if deployment_id in with_runs else dict(none)
+            for dag_id, deployment_id in deployments.items()
         }
-        runs = self._runs(body)
-        if runs is not None:
-            return count_states(runs, deployments, self.states)
-        return {dag_id: self._counts(deployment_id, body["flow_runs"]) for dag_id, deployment_id in deployments.items()}
 
-    def _runs(self, body: dict) -> list[FlowRun] | None:
-        """The runs `body` selects, or None when there are more than the bridge counts itself."""
-        runs: list[FlowRun] = []
-        while True:
-            batch = self.client.filter_flow_runs({**body, "offset": len(runs), "limit": PREFECT_MAX_PAGE_SIZE})
-            runs.extend(batch)
-            if len(batch) < PREFECT_MAX_PAGE_SIZE:
-                return runs
-            if len(runs) >= MAX_COUNTED_RUNS:
-                return None
+    def _with_runs(self, deployment_ids: Collection[UUID], criteria: dict[str, Any]) -> set[UUID]:
+        """Which of these deployments have a run `criteria` selects: one call per 200 deployments."""
+        ordered = sorted(map(str, deployment_ids))
+        found: set[UUID] = set()
+        for start in range(0, len(ordered), PREFECT_MAX_PAGE_SIZE):
+            chunk = ordered[start : start + PREFECT_MAX_PAGE_SIZE]
+            body = {"deployments": {"id": {"any_": chunk}}, "flow_runs": criteria, "limit": len(chunk)}
+            found.update(each.id for each in self.client.filter_deployments(body))
+        return found
 
-    def _counts(self, deployment_id: UUID, criteria: dict) -> dict[str, int]:
-        """One DAG's counts, one Prefect count per Airflow state."""
-        counts = {}
-        for state in DAG_STATS_STATES:
-            scoped = {**criteria, "deployment_id": {"any_": [str(deployment_id)]}}
-            scoped["state"] = {"type": {"any_": self.states.prefect_types([state])}}
-            counts[state] = self.client.count_flow_runs({"flow_runs": scoped})
-        return counts
+    def _history(self, deployment_id: UUID, criteria: dict[str, Any], now: datetime) -> dict[str, int]:
+        """One DAG's counts in every state: one Prefect aggregate."""
+        scoped = {**criteria, "deployment_id": {"any_": [str(deployment_id)]}}
+        return count_history(self.client.flow_run_history(whole_history(scoped, now=now)), self.states)

@@ -5,7 +5,10 @@ neither sort nor match on it: a page of DAGs in dag_id order needs the
 whole estate's dag_ids. Reading every deployment per request costs one
 call per 200 deployments; instead each process keeps this index of
 summaries (what a listing filters and sorts by) and brings it up to date
-before each use with two calls whatever the estate's size:
+with two calls whatever the estate's size, at most once per
+`check_seconds` (1 s by default, `BRIDGE_ESTATE_CHECK_SECONDS`): most
+listings make no check at all, and the one that finds the last check
+older than that makes it first:
 
 - `POST /deployments/count`: the number of deployments;
 - `POST /deployments/filter` sorted UPDATED_DESC, five rows: the
@@ -24,15 +27,19 @@ were written after it, would be missed by this rule; a full read every
 Deletions do not move `updated`; they show as a count that differs from
 the index's size after catching up, and then the index is read again in
 full (one call per 200 deployments, once per deletion per process). A
-deletion and a creation between two checks keep the count: the listing
-then meets the deleted id when it reads its page, drops it, and the next
-check reads the index again in full. Prefect's deployment events were the
+deletion and a creation between two checks keep Prefect's count, but the
+catch-up adds the created one, so the index holds one more than the count
+and is read in full too; a listing that meets a deleted id when it reads
+its page drops it and has the next check read the index in full. Prefect's
+deployment events were the
 alternative; they are not emitted for every change in 3.8.8's server and
 need their own paging, so the count is the rule.
 
 Freshness: a change made through this process (a pause) is written into
-the index at once (`note_paused`); a change made anywhere else is seen by
-the next listing on every process, since each listing checks first.
+the index at once (`note_paused`); a change made anywhere else is seen on
+every process by its first listing `check_seconds` after the change at the
+latest (the issue's bound is 5 s; Airflow's own is its DAG processor's
+interval).
 """
 
 from __future__ import annotations
@@ -61,7 +68,7 @@ FIRST_CATCH_UP_ROWS = 5
 
 @dataclass(frozen=True, slots=True)
 class DeploymentSummary:
-    """What a DAG listing filters and sorts by; the page's full deployments are read by id."""
+    """What a DAG listing filters and sorts by; a page's full deployments are read by id or kept."""
 
     id: UUID
     name: DeploymentName
@@ -77,6 +84,8 @@ class EstateQuery:
     paused: bool | None
     dag_id_pattern: str | None
     descending: bool = False
+    #: The DAGs the caller may see (per-DAG access); None: every DAG.
+    dag_ids: frozenset[str] | None = None
 
 
 class EstateIndex:
@@ -85,8 +94,11 @@ class EstateIndex:
         client: PrefectClient,
         mapping: DagMapping,
         flow_names: Callable[[Iterable[UUID]], dict[UUID, str]],
+        *,
+        check_seconds: float = 1.0,
     ) -> None:
         self.client = client
+        self.check_seconds = check_seconds
         self.mapping = mapping
         self._flow_names = flow_names
         self._lock = threading.Lock()
@@ -95,17 +107,22 @@ class EstateIndex:
         self._newest: datetime | None = None
         self._loaded = False
         self._next_full_read = 0.0
+        self._next_check = 0.0
         self._stale = False
 
     # -- reading ---------------------------------------------------------------------
 
     def current(self) -> tuple[DeploymentSummary, ...]:
-        """Every deployment in dag_id order, after a check: two calls when nothing changed."""
+        """Every deployment in dag_id order; checked against Prefect first when a check is due."""
         with self._lock:
-            if not self._loaded or self._stale or time.monotonic() > self._next_full_read:
+            now = time.monotonic()
+            if not self._loaded or self._stale or now > self._next_full_read:
                 self._load_all()
-            else:
+                self._next_check = now + self.check_seconds
+            elif now >= self._next_check:
                 self._catch_up()
+                # Counted from the check's start: what commits during a check is caught by the next one.
+                self._next_check = now + self.check_seconds
             if self._ordered is None:
                 self._ordered = tuple(sorted(self._summaries.values(), key=lambda each: (each.dag_id, str(each.id))))
             return self._ordered
@@ -125,6 +142,7 @@ class EstateIndex:
             if (not wanted_tags or wanted_tags & each.tags)
             and (query.paused is None or each.paused == query.paused)
             and matches(each.dag_id)
+            and (query.dag_ids is None or each.dag_id in query.dag_ids)
         ]
         if query.descending:
             found.reverse()
@@ -138,6 +156,19 @@ class EstateIndex:
             summary = self._summaries.get(deployment_id)
             if summary is not None and summary.paused != paused:
                 self._put(replace(summary, paused=paused))
+
+    def observe(self, deployments: Iterable[Deployment]) -> None:
+        """Deployments a listing just read in full: their pause and tags, so its filters agree with its page.
+
+        Their `updated` is left as it was, for the next check still to see them
+        as changed and read on past them (see `_catch_up`).
+        """
+        with self._lock:
+            for deployment in deployments:
+                summary = self._summaries.get(deployment.id)
+                tags = frozenset(deployment.tags)
+                if summary is not None and (summary.paused, summary.tags) != (deployment.paused, tags):
+                    self._put(replace(summary, paused=deployment.paused, tags=tags))
 
     def forget(self, deployment_ids: Iterable[UUID]) -> None:
         """Deployments found gone: dropped now, and the whole index read again at the next check."""

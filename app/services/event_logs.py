@@ -33,8 +33,17 @@ class EventLogService:
         self.client = client
         self.catalog = catalog
 
-    def list_entries(self, query: EventLogQuery, page: Page, *, dag_id: str | None, run_id: str | None) -> EventLogPage:
-        scoped = self._scoped(query, dag_id, run_id)
+    def list_entries(
+        self,
+        query: EventLogQuery,
+        page: Page,
+        *,
+        dag_id: str | None,
+        run_id: str | None,
+        readable: frozenset[str] | None = None,
+    ) -> EventLogPage:
+        """A page of entries; with `readable` (per-DAG access), only the events of those DAGs' deployments."""
+        scoped = self._scoped(query, dag_id, run_id, readable)
         if scoped is None:
             return EventLogPage([], 0)
         body = {"filter": event_logs.event_filter(scoped), "limit": event_logs.PREFECT_EVENT_PAGE}
@@ -48,18 +57,31 @@ class EventLogService:
             found.extend(answer.events)
         return EventLogPage(self._entries(found[page.offset : page.offset + page.limit]), total)
 
-    def get_entry(self, event_log_id: int) -> EventLog:
+    def get_entry(self, event_log_id: int, *, readable: frozenset[str] | None = None) -> EventLog:
+        """One entry; with `readable` (per-DAG access), an entry of another DAG is not found."""
         wanted = event_logs.event_id(event_log_id)
         if wanted is not None:
             criteria = {**event_logs.event_filter(EventLogQuery()), "id": {"id": [str(wanted)]}}
             found = self.client.filter_events({"filter": criteria, "limit": 1}).events
-            if found:
-                return self._entries(found)[0]
+            entry = self._entries(found)[0] if found else None
+            if entry is not None and (readable is None or entry.dag_id in readable):
+                return entry
         raise NotFound(title="Event Log not found")
 
-    def _scoped(self, query: EventLogQuery, dag_id: str | None, run_id: str | None) -> EventLogQuery | None:
-        """The query narrowed to the DAG's deployment and the run's flow runs; None when nothing can match."""
+    def _scoped(
+        self, query: EventLogQuery, dag_id: str | None, run_id: str | None, readable: frozenset[str] | None
+    ) -> EventLogQuery | None:
+        """The query narrowed to the DAG's deployment (or the readable DAGs') and the run's flow runs.
+
+        None when nothing can match.
+        """
         deployment_ids = None
+        if readable is not None and dag_id is None:
+            deployment_ids = tuple(self.catalog.estate.ids_of(sorted(readable)).values())
+            if not deployment_ids:
+                return None
+        if readable is not None and dag_id is not None and dag_id not in readable:
+            return None
         if dag_id is not None:
             try:
                 deployment_ids = (self.catalog.deployment(dag_id).id,)

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.translate.permissions import AccessControlError, Permission, access_control_grants
+
 DAG_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 DAG_ID_MAX_LENGTH = 250  # Airflow's ID_LEN
 _KEPT = re.compile(r"[A-Za-z0-9-]")
@@ -52,6 +54,8 @@ class DagEntry:
     target: DeploymentName
     owners: tuple[str, ...] | None = None
     description: str | None = None
+    #: Airflow's `access_control`, read: role -> the `DAG:<dag_id>` / `DAG Run:<dag_id>` permissions it gets.
+    access: tuple[tuple[str, frozenset[Permission]], ...] = ()
 
 
 def escape(name: str) -> str:
@@ -123,6 +127,14 @@ class DagMapping:
         object.__setattr__(self, "_by_id", {entry.dag_id: entry for entry in self.entries})
         object.__setattr__(self, "_by_target", {entry.target: entry for entry in self.entries})
 
+    def grants_by_role(self) -> dict[str, frozenset[Permission]]:
+        """role -> every per-DAG permission the entries' `access_control` gives it."""
+        grants: dict[str, frozenset[Permission]] = {}
+        for entry in self.entries:
+            for role, permissions in entry.access:
+                grants[role] = grants.get(role, frozenset()) | permissions
+        return grants
+
     def entry_for(self, name: DeploymentName) -> DagEntry | None:
         return self._by_target.get(name)
 
@@ -168,7 +180,7 @@ def parse_mapping(
 def _entry(raw: dict, where: str) -> DagEntry:
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: expected a table with dag_id, flow and deployment")
-    unknown = set(raw) - {"dag_id", "flow", "deployment", "owners", "description"}
+    unknown = set(raw) - {"dag_id", "flow", "deployment", "owners", "description", "access_control"}
     if unknown:
         raise MappingError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     for key in ("dag_id", "flow", "deployment"):
@@ -187,7 +199,17 @@ def _entry(raw: dict, where: str) -> DagEntry:
     if description is not None and not isinstance(description, str):
         raise MappingError(f"{where}: 'description' must be a string")
     target = DeploymentName(raw["flow"], raw["deployment"])
-    return DagEntry(dag_id, target, tuple(owners) if owners is not None else None, description)
+    owned = tuple(owners) if owners is not None else None
+    return DagEntry(dag_id, target, owned, description, _access(dag_id, raw.get("access_control", {}), where))
+
+
+def _access(dag_id: str, access_control: object, where: str) -> tuple[tuple[str, frozenset[Permission]], ...]:
+    if not isinstance(access_control, dict):
+        raise MappingError(f"{where}: 'access_control' must be a table of role = actions")
+    try:
+        return tuple(sorted(access_control_grants(dag_id, access_control).items()))
+    except AccessControlError as error:
+        raise MappingError(f"{where}: access_control: {error}") from None
 
 
 def _check_unique(entries: list[DagEntry], source: str) -> None:

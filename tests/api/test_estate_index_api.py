@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from app import create_app
+from app.bridge import EXTENSION
+from app.settings import Settings
 from conftest import ApiClient, CountingTransport, validated
 from support.deployments import TestDeployment, create_deployment
 from support.prefect_stack import prefect_call
@@ -22,9 +24,16 @@ from support.prefect_stack import prefect_call
 FRESHNESS = 5.0
 
 
-def replica(settings, transport: CountingTransport | None = None) -> ApiClient:
-    """A bridge process of its own (its own estate index), its answers checked against the v1 spec."""
-    app = create_app(settings, prefect_transport=transport)
+def replica(
+    settings, transport: CountingTransport | None = None, *, check_seconds: float | None = None, keeps: bool = True
+) -> ApiClient:
+    """A bridge process of its own (its own estate index, checked against Prefect at most every
+    `check_seconds`: the default setting unless told), its answers checked against the v1 spec.
+    With `keeps` false it keeps no deployment of a page for the next listing."""
+    check = Settings.model_fields["estate_check_seconds"].default if check_seconds is None else check_seconds
+    app = create_app(settings.model_copy(update={"estate_check_seconds": check}), prefect_transport=transport)
+    if not keeps:
+        app.extensions[EXTENSION].catalog.kept.max_kept = 0
     checkers.append(validated(app))
     return ApiClient(app)
 
@@ -141,26 +150,48 @@ def test_pages_and_totals_are_exact_in_both_orders(create, api):
 
 
 def test_a_warm_listing_costs_the_same_calls_whatever_the_estate(prefect_stack, settings):
-    transport = CountingTransport()
-    api = replica(settings, transport)
+    checking, between_checks, kept = CountingTransport(), CountingTransport(), CountingTransport()
+    checks_each_time = replica(settings, checking, check_seconds=0, keeps=False)
+    checked_a_minute_ago = replica(settings, between_checks, check_seconds=60, keeps=False)
+    keeping = replica(settings, kept, check_seconds=60)
 
-    def calls_of_a_warm_listing() -> list[tuple[str, str]]:
+    def calls_of_a_warm_listing(api: ApiClient, transport: CountingTransport) -> list[str]:
         listed(api, "limit=100")  # catches up with the estate
         transport.reset()
         body = listed(api, "limit=100")
         assert len(body["dags"]) == min(100, body["total_entries"])
-        return list(transport.calls)
+        return [path for _, path in transport.calls]
 
-    small = calls_of_a_warm_listing()
+    small = calls_of_a_warm_listing(checks_each_time, checking)
     flow = f"zz-estate-{uuid.uuid4().hex[:6]}"  # sorted after the suite's other DAGs
     url = prefect_stack.api_url
     flow_id = prefect_call("POST", f"{url}/flows/", json={"name": flow}).raise_for_status().json()["id"]
     for n in range(200):
         prefect_call("POST", f"{url}/deployments/", json={"name": f"d{n}", "flow_id": flow_id}).raise_for_status()
     try:
-        assert listed(api, f"dag_id_pattern={flow}")["total_entries"] == 200
-        assert calls_of_a_warm_listing() == small
+        assert listed(checks_each_time, f"dag_id_pattern={flow}")["total_entries"] == 200
+        assert calls_of_a_warm_listing(checks_each_time, checking) == small
         # The check (count, changes since the last check) and the page's deployments by id.
-        assert [path for _, path in small] == ["/api/deployments/count"] + ["/api/deployments/filter"] * 2
+        assert small == ["/api/deployments/count"] + ["/api/deployments/filter"] * 2
+        # Between two checks, a listing reads only its page; a page listed before and unchanged, nothing.
+        assert calls_of_a_warm_listing(checked_a_minute_ago, between_checks) == ["/api/deployments/filter"]
+        assert calls_of_a_warm_listing(keeping, kept) == []
     finally:
         prefect_call("DELETE", f"{url}/flows/{flow_id}")  # its 200 deployments with it, in one call
+
+
+def test_a_page_listed_again_shows_changes_to_its_deployments(create, replicas):
+    prefix = f"estate-{uuid.uuid4().hex[:6]}"
+    deployment = create(prefix, tags=["before"])
+    api, other = replicas
+    within_freshness([api], lambda api: shown(api, prefix) == {deployment.dag_id: False}, "created")
+
+    prefect_call(
+        "PATCH", f"{deployment.api_url}/deployments/{deployment.id}", json={"tags": ["after"], "description": "edited"}
+    ).raise_for_status()
+
+    def edited(api: ApiClient) -> bool:
+        [dag] = listed(api, f"dag_id_pattern={prefix}")["dags"]
+        return dag["description"] == "edited" and [tag["name"] for tag in dag["tags"]] == ["after"]
+
+    within_freshness([api, other], edited, "edited")

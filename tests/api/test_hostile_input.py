@@ -14,6 +14,7 @@ import pytest
 
 from app import create_app
 from conftest import AUTH, ETL, HELLO, CountingTransport, validated
+from support.hostile_input import TRICKY_IDS
 
 PROBLEM = "application/problem+json"
 
@@ -67,6 +68,39 @@ def test_a_body_over_the_limit_is_a_413_before_authentication_or_prefect(small_b
     detail = assert_problem(response, 413)["detail"]
     assert "1024" in detail
     assert prefect_calls.calls == []
+
+
+class CountedInput(io.BytesIO):
+    """A request body that counts the bytes the bridge reads of it."""
+
+    bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def test_a_declared_length_over_the_limit_is_a_413_with_nothing_read(small_body_app, prefect_calls):
+    body = CountedInput(b'{"conf": "' + b"x" * 50_000 + b'"}')
+    response = small_body_app.test_client().post(
+        f"/api/v1/dags/{ETL}/dagRuns", input_stream=body,
+        headers={**AUTH, "Content-Type": "application/json", "Content-Length": str(len(body.getvalue()))},
+    )
+    assert_problem(response, 413)
+    assert body.bytes_read == 0
+    assert prefect_calls.calls == []
+
+
+def test_a_streamed_body_over_the_limit_is_read_no_further_than_the_limit(small_body_app):
+    body = CountedInput(b'{"conf": "' + b"x" * 50_000 + b'"}')
+    response = small_body_app.test_client().post(
+        f"/api/v1/dags/{ETL}/dagRuns", input_stream=body,
+        headers={**AUTH, "Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert_problem(response, 413)
+    assert body.bytes_read <= 1024 + 1
 
 
 def test_a_chunked_body_over_the_limit_is_a_413(small_body_app, prefect_calls):
@@ -131,6 +165,24 @@ def test_invalid_utf8_in_a_query_is_a_400(api, prefect_calls):
     assert prefect_calls.calls == []
 
 
+# Bytes no UTF-8 string holds: stray bytes, a lone continuation, an overlong "." (the old "..%c0%af" trick).
+INVALID_UTF8_IDS = ["%FF%FE", "a%80b", "%C0%AE%C0%AE", "%C0%AF", "%ED%A0%80"]
+
+
+@pytest.mark.parametrize("invalid", INVALID_UTF8_IDS)
+@pytest.mark.parametrize("template", ["/dags/{}", f"/dags/{ETL}/dagRuns/{{}}", "/variables/{}", "/pools/{}"])
+def test_invalid_utf8_in_a_path_is_a_404_reaching_no_prefect(api, prefect_calls, template, invalid):
+    # Werkzeug would read each bad byte as U+FFFD and look up an id nobody sent.
+    response = api.get(template.format(invalid))
+    assert "UTF-8" in assert_problem(response, 404)["detail"]
+    assert prefect_calls.calls == []
+
+
+def test_valid_utf8_in_a_path_is_an_id(api):
+    response = api.get("/variables/%C3%A9t%C3%A9-" + "x" * 8)
+    assert assert_problem(response, 404)["detail"] == "Variable does not exist"
+
+
 # --- paging -----------------------------------------------------------------------------------------------------
 
 
@@ -171,7 +223,16 @@ ABSURD_DATES = [
     "0001-01-01T00:00:00+14:00",  # before the first instant a datetime holds, once in UTC
     "9999-12-31T23:59:59-14:00",  # after the last
     "2024-13-45T25:61:61+00:00",
+    "1e30",
+    "-1e30",
 ]
+
+
+@pytest.mark.parametrize("number", [1e30, -1e30, 0, 99999])
+def test_dates_given_as_numbers_are_a_400(api, prefect_calls, number):
+    assert_problem(api.post(f"/dags/{ETL}/dagRuns", json={"logical_date": number}), 400)
+    assert_problem(api.post("/dags/~/dagRuns/list", json={"start_date_gte": number}), 400)
+    assert not any(path.endswith("/create_flow_run") for _, path in prefect_calls.calls)
 
 
 @pytest.mark.parametrize("date", ABSURD_DATES)
@@ -199,8 +260,6 @@ def test_the_first_and_last_dates_are_valid_bounds(api, date):
 
 # --- ids with path tricks ---------------------------------------------------------------------------------------
 
-TRICKY_IDS = ["..", ".", "%2E%2E", "a%2F..%2Fb", "..%2F..%2Fhealth", "a%00b", "%00", "a%0D%0AX-Injected: 1"]
-
 
 @pytest.mark.parametrize("tricky", TRICKY_IDS)
 @pytest.mark.parametrize(
@@ -224,6 +283,14 @@ def test_deleting_a_tricky_id_touches_nothing_else(api, prefect_calls, tricky):
         response = api.delete(template.format(tricky))
         assert response.status_code in (400, 404), (template, response.status_code, response.get_json())
     assert_sane_paths(prefect_calls)
+
+
+@pytest.mark.parametrize("length", [1_000, 100_000])
+def test_overlong_ids_are_not_found(api, length):
+    long_id = "a" * length
+    for template in ("/dags/{}", f"/dags/{ETL}/dagRuns/{{}}", "/variables/{}", "/pools/{}", "/connections/{}"):
+        response = api.get(template.format(long_id))
+        assert response.status_code == 404, (template, response.status_code, response.get_data(as_text=True)[:200])
 
 
 # --- headers ----------------------------------------------------------------------------------------------------

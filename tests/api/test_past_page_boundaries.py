@@ -1,9 +1,9 @@
 """Reading past Prefect's page boundaries, with real rows on the real server.
 
 Prefect answers at most 200 flow runs or task runs per filter call and 50
-events per page (the rest by link); the bridge counts dagStats itself up
-to a bound, then lets Prefect count. This module makes enough real rows to
-cross those boundaries (and a lowered dagStats bound), fast, through
+events per page (the rest by link); dagStats lets Prefect count runs
+rather than reading them. This module makes enough real rows to
+cross those boundaries, fast, through
 Prefect's API: runs of a deployment no runner serves, created finished
 (COMPLETED) in bulk, and task runs created finished in one of them. No flow
 executes, so nothing else picks them up. Everything is deleted at the end.
@@ -18,13 +18,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from app.services import dag_stats
 from support.prefect_stack import SSL_CONTEXT, repeating
 
 FLOW, DEPLOYMENT = "bulk-pages", "unserved"
 DAG = "bulk-pages.unserved"  # the automatic dag_id
 RUNS = 430  # past two 200-row pages
-COUNTED_RUNS = 400  # the dagStats bound in this module (MAX_COUNTED_RUNS is 2,000): see the test
 TASK_RUNS = 205  # in one run: past one 200-row page
 BULK_CREATE = 25  # runs per bulk create (Prefect takes 100): a short write, less often refused by a busy SQLite
 
@@ -133,11 +131,7 @@ def test_batch_form_with_a_page_larger_than_prefects(api, bulk):
     assert response.get_json()["total_entries"] == RUNS
 
 
-def test_dag_stats_past_the_bound_counts_every_run(api, bulk, prefect_calls, monkeypatch):
-    # Past its bound the bridge stops reading runs and lets Prefect count them. The
-    # bound is lowered here so that path runs on a few hundred real runs: making
-    # 2,000 through Prefect's API takes minutes on a busy 2-core machine.
-    monkeypatch.setattr(dag_stats, "MAX_COUNTED_RUNS", COUNTED_RUNS)
+def test_dag_stats_past_200_runs_counts_every_run(api, bulk, prefect_calls):
     response = api.get(f"/dagStats?dag_ids={DAG}")
     assert response.status_code == 200, response.get_json()
     [dag] = response.get_json()["dags"]
@@ -147,7 +141,8 @@ def test_dag_stats_past_the_bound_counts_every_run(api, bulk, prefect_calls, mon
         "running": 0,
         "failed": 0,
     }
-    assert ("POST", "/api/flow_runs/count") in prefect_calls.calls  # counted by Prefect: past the bound
+    assert ("POST", "/api/flow_runs/history") in prefect_calls.calls  # counted by Prefect, not read
+    assert ("POST", "/api/flow_runs/filter") not in prefect_calls.calls
 
 
 def test_task_instances_of_one_run_past_200(api, bulk):

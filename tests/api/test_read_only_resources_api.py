@@ -61,7 +61,8 @@ def test_dag_stats_cost_does_not_grow_with_the_number_of_dags(api, prefect_calls
     one = len(prefect_calls.calls)
     prefect_calls.reset()
     assert api.get(f"/dagStats?dag_ids={HELLO},{ETL}").get_json()["total_entries"] == 2
-    assert len(prefect_calls.calls) <= one + 1  # the second DAG's flow name, once
+    # At most the second DAG's history (when the two have more runs than the bridge reads) and its flow name.
+    assert len(prefect_calls.calls) <= one + 2
 
 
 def test_dag_stats_needs_dag_ids(api):

@@ -105,6 +105,8 @@ def test_every_implemented_operation_conforms(settings, failed_etl_run, fanout_r
         ("DELETE", f"/pools/{pool}", {}),
         ("DELETE", "/pools/default_pool", {}),
         ("DELETE", f"/pools/{pool}", {}),
+        *_user_calls(f"spec-user-{tag}"),
+        *_role_calls(f"spec-role-{tag}"),
         ("GET", f"/dagStats?dag_ids={HELLO},{ETL}", {}),
         ("GET", "/dagStats", {}),
         ("GET", f"/eventLogs?dag_id={HELLO}&limit=2", {}),
@@ -222,3 +224,40 @@ def test_routing_errors_are_airflow_problems(api):
         assert response.status_code == status
         assert response.content_type == "application/problem+json"
         assert response.get_json()["status"] == status and response.get_json()["title"]
+
+
+def _role_calls(name: str) -> list:
+    body = {"name": name, "actions": [{"action": {"name": "can_read"}, "resource": {"name": "DAGs"}}]}
+    return [
+        ("POST", "/roles", {"json": body}),
+        ("POST", "/roles", {"json": body}),
+        ("POST", "/roles", {"json": {**body, "name": name + "-x", "actions": [{"action": {"name": "no"}}]}}),
+        ("GET", "/roles?limit=2&order_by=role_id", {}),
+        ("GET", "/roles?order_by=-name", {}),
+        ("GET", f"/roles/{name}", {}),
+        ("GET", "/roles/no-such-role-at-all", {}),
+        ("PATCH", f"/roles/{name}?update_mask=actions", {"json": body}),
+        ("PATCH", "/roles/Viewer", {"json": {"name": "Viewer"}}),
+        ("PATCH", "/roles/no-such-role-at-all", {"json": body}),
+        ("DELETE", f"/roles/{name}", {}),
+        ("DELETE", f"/roles/{name}", {}),
+        ("GET", "/permissions?limit=2", {}),
+    ]
+
+
+def _user_calls(username: str) -> list:
+    body = {"first_name": "S", "last_name": "C", "username": username, "email": f"{username}@example.com",
+            "password": "spec-pw-1", "roles": [{"name": "Viewer"}]}
+    return [
+        ("POST", "/users", {"json": body}),
+        ("POST", "/users", {"json": body}),
+        ("POST", "/users", {"json": {"username": username}}),
+        ("GET", "/users?limit=2&order_by=email", {}),
+        ("GET", "/users?order_by=-id", {}),
+        ("GET", f"/users/{username}", {}),
+        ("GET", "/users/no-such-user-at-all", {}),
+        ("PATCH", f"/users/{username}?update_mask=last_name", {"json": {**body, "last_name": "D"}}),
+        ("PATCH", "/users/no-such-user-at-all", {"json": body}),
+        ("DELETE", f"/users/{username}", {}),
+        ("DELETE", f"/users/{username}", {}),
+    ]

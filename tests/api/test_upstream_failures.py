@@ -17,6 +17,7 @@ from app import create_app
 from app.settings import Settings
 from conftest import PASSWORD, REPO, ApiClient
 from support.airflow_spec import ValidatingMiddleware, default_validator
+from support.identity_prefect import identity_transport
 
 API_KEY = "pnu_topsecret"
 RETRIES = 2
@@ -140,7 +141,8 @@ def api(prefect, caplog) -> RecordingClient:
         prefect_retries=RETRIES,
         mapping_file=REPO / "mappings" / "dags.toml",
     )
-    app = create_app(settings, prefect_transport=httpx.MockTransport(prefect))
+    # Users are read from an in-memory Prefect: the failures injected here are the operation's, not the login's.
+    app = create_app(settings, prefect_transport=httpx.MockTransport(prefect), identity_transport=identity_transport())
     checker = ValidatingMiddleware(app.wsgi_app, default_validator())
     app.wsgi_app = checker
     client = RecordingClient(app)
@@ -386,14 +388,27 @@ def test_dag_stats_with_prefect_down_is_503(api, prefect):
     assert_problem(api.get("/dagStats?dag_ids=example_etl"), 503)
 
 
-def test_dag_stats_beyond_its_bound_lets_prefect_count(api, prefect):
-    # A history too long to read is counted by Prefect: one count per state.
+def test_dag_stats_are_prefects_counts_per_state_whatever_the_runs(api, prefect):
+    # One history (counts per state type) per requested DAG with runs; no run is read.
     prefect.on("POST", "/deployments/filter", ok([deployment_json()]))
     prefect.on("POST", "/flows/filter", ok([flow_json()]))
-    prefect.on("POST", "/flow_runs/filter", ok([flow_run_json()] * 200))
-    prefect.on("POST", "/flow_runs/count", ok(4321), ok(7), ok(0), ok(12))
+    counted = [("SCHEDULED", 4000), ("PENDING", 321), ("COMPLETED", 7), ("FAILED", 10), ("CRASHED", 2)]
+    states = [
+        {"state_type": kind, "state_name": kind.title(), "count_runs": runs, "sum_estimated_run_time": 0.0}
+        for kind, runs in counted
+    ]
+    interval = {"interval_start": "0001-01-01T00:00:00Z", "interval_end": "2100-01-01T00:00:00Z", "states": states}
+    prefect.on("POST", "/flow_runs/history", ok([interval]))
     response = api.get("/dagStats?dag_ids=example_etl")
     assert response.status_code == 200, response.get_json()
     counts = {each["state"]: each["count"] for each in response.get_json()["dags"][0]["stats"]}
     assert counts == {"queued": 4321, "success": 7, "running": 0, "failed": 12}
-    assert prefect.attempts("POST", "/flow_runs/filter") == 10
+    assert prefect.attempts("POST", "/flow_runs/history") == 1
+    assert prefect.attempts("POST", "/flow_runs/filter") == 0
+
+
+def test_dag_stats_of_a_history_of_the_wrong_shape_are_502(api, prefect):
+    prefect.on("POST", "/deployments/filter", ok([deployment_json()]))
+    prefect.on("POST", "/flows/filter", ok([flow_json()]))
+    prefect.on("POST", "/flow_runs/history", ok([{"states": "nope"}]))
+    assert_problem(api.get("/dagStats?dag_ids=example_etl"), 502)

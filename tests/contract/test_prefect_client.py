@@ -7,12 +7,14 @@ never picks it up) unless it must execute, and is deleted afterwards.
 
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.prefect import PrefectRequestError
 from app.prefect.models import FlowRun
+from app.translate.dag_stats import whole_history
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
@@ -110,6 +112,26 @@ def test_paginate_counts_like_count_flow_runs(prefect_client, etl, make_run):
     assert len(page.results) == 1
     assert page.count == prefect_client.count_flow_runs(criteria)
     assert page.count >= 1
+
+
+def test_one_history_interval_counts_like_count_flow_runs(prefect_client, etl, make_run):
+    # dagStats counts each DAG's runs per state with one history interval spanning all time. Only runs
+    # expected months ahead are counted here: no runner picks them up, so their states hold still.
+    run = make_run()
+    later = run.expected_start_time + timedelta(days=1)
+    criteria = {
+        "deployment_id": {"any_": [str(etl.id)]},
+        "expected_start_time": {"after_": (datetime.now(UTC) + timedelta(days=300)).isoformat()},
+    }
+    [interval] = prefect_client.flow_run_history(whole_history(criteria, now=later))
+    counted = Counter()
+    for state in interval.states:
+        counted[state.state_type] += state.count_runs
+    assert counted["SCHEDULED"] >= 1
+    for state_type, runs in counted.items():
+        scoped = {**criteria, "state": {"type": {"any_": [state_type]}}}
+        assert prefect_client.count_flow_runs({"flow_runs": scoped}) == runs
+    assert sum(counted.values()) == prefect_client.count_flow_runs({"flow_runs": criteria})
 
 
 def test_expected_start_time_bounds_are_inclusive(prefect_client, etl, make_run):

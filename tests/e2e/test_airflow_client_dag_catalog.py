@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from airflow_client.client.api import dag_api, dag_run_api
 from airflow_client.client.exceptions import ApiException
 
 from app import cli
 from conftest import REPO
 from support.deployments import create_deployment
-
-
-@pytest.fixture(scope="module")
-def dags(api_client):
-    return dag_api.DAGApi(api_client)
 
 
 @pytest.fixture
@@ -48,9 +42,8 @@ def test_owners_are_never_empty(dags, never_ran):
     assert details.timetable_description == "Never, external triggers only"
 
 
-def test_delete_dag_removes_its_runs_and_the_dag_stays(api_client, dags, prefect_stack):
+def test_delete_dag_removes_its_runs_and_the_dag_stays(dags, runs, prefect_stack):
     deployment = create_deployment(prefect_stack.api_url, "deleted")
-    runs = dag_run_api.DAGRunApi(api_client)
     deployment.create_run("COMPLETED")
     running = deployment.create_run("RUNNING")
 

@@ -13,13 +13,10 @@ import pytest
 from airflow_client.client.api import (
     config_api,
     connection_api,
-    dag_api,
-    dag_run_api,
     dag_warning_api,
     dataset_api,
     event_log_api,
     import_error_api,
-    task_instance_api,
 )
 from airflow_client.client.exceptions import NotFoundException
 from airflow_client.client.model.clear_task_instances import ClearTaskInstances
@@ -32,16 +29,6 @@ from airflow_client.client.model.update_task_state import UpdateTaskState
 
 from conftest import ETL, FANOUT, HELLO, airflow_client, finish_run
 from support.prefect_stack import wait_for_flow_run
-
-
-@pytest.fixture(scope="module")
-def task_instances(api_client):
-    return task_instance_api.TaskInstanceApi(api_client)
-
-
-@pytest.fixture(scope="module")
-def dags(api_client):
-    return dag_api.DAGApi(api_client)
 
 
 @pytest.fixture
@@ -141,7 +128,7 @@ def test_testing_a_connection_when_enabled(serve_live, prefect_stack):
     assert tested.status is True
 
 
-def test_what_prefect_has_none_of(api_client, failed_etl_run):
+def test_what_prefect_has_none_of(api_client, runs, failed_etl_run):
     assert dag_warning_api.DagWarningApi(api_client).get_dag_warnings().total_entries == 0
     datasets = dataset_api.DatasetApi(api_client)
     assert datasets.get_datasets().total_entries == 0
@@ -150,7 +137,7 @@ def test_what_prefect_has_none_of(api_client, failed_etl_run):
         datasets.get_dataset("s3://bucket/key")
     with pytest.raises(NotFoundException):
         import_error_api.ImportErrorApi(api_client).get_import_error(1)
-    upstream = dag_run_api.DAGRunApi(api_client).get_upstream_dataset_events(ETL, failed_etl_run.dag_run_id)
+    upstream = runs.get_upstream_dataset_events(ETL, failed_etl_run.dag_run_id)
     assert upstream.total_entries == 0
 
 

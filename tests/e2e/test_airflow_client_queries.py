@@ -12,7 +12,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from airflow_client.client.api import dag_run_api, task_instance_api
 from airflow_client.client.model.dag_run import DAGRun
 from airflow_client.client.model.list_dag_runs_form import ListDagRunsForm
 from airflow_client.client.model.update_dag_run_state import UpdateDagRunState
@@ -20,11 +19,6 @@ from airflow_client.client.model.update_dag_run_state import UpdateDagRunState
 from app.translate.dag_runs import AIRFLOW_RUN_ORDER_KEYS
 from conftest import FANOUT, FANOUT_WIDTH
 from support.prefect_stack import prefect_call
-
-
-@pytest.fixture(scope="module")
-def runs(api_client):
-    return dag_run_api.DAGRunApi(api_client)
 
 
 @pytest.fixture(scope="module")
@@ -97,16 +91,15 @@ def test_runs_updated_since_a_tick_are_exactly_the_changed_ones(runs, prefect_st
         assert sorted(run.dag_run_id for run in unchanged.dag_runs if run.dag_id == FANOUT) == sorted(ids[:2])
 
 
-def test_mapped_task_instances_in_both_directions(api_client, fanout_run):
-    instances = task_instance_api.TaskInstanceApi(api_client)
-    ascending = instances.get_mapped_task_instances(FANOUT, fanout_run.dag_run_id, "square", limit=100)
+def test_mapped_task_instances_in_both_directions(task_instances, fanout_run):
+    ascending = task_instances.get_mapped_task_instances(FANOUT, fanout_run.dag_run_id, "square", limit=100)
     assert [each.map_index for each in ascending.task_instances] == list(range(FANOUT_WIDTH))
-    descending = instances.get_mapped_task_instances(
+    descending = task_instances.get_mapped_task_instances(
         FANOUT, fanout_run.dag_run_id, "square", limit=100, order_by="-map_index"
     )
     assert [each.map_index for each in descending.task_instances] == list(range(FANOUT_WIDTH))[::-1]
     for order_by in ("end_date", "-end_date", "start_date", "-start_date", "duration", "-duration"):
-        found = instances.get_mapped_task_instances(
+        found = task_instances.get_mapped_task_instances(
             FANOUT, fanout_run.dag_run_id, "square", limit=100, order_by=order_by
         ).task_instances
         values = [getattr(each, order_by.lstrip("-")) for each in found]

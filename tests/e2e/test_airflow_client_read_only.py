@@ -10,7 +10,6 @@ from airflow_client.client.api import (
     import_error_api,
     plugin_api,
     provider_api,
-    user_api,
 )
 from airflow_client.client.exceptions import ApiException, ForbiddenException
 
@@ -34,13 +33,12 @@ def test_config_is_forbidden_as_in_airflow(api_client):
         config_api.ConfigApi(api_client).get_config()
 
 
-def test_dag_source(api_client):
-    dags = dag_api.DAGApi(api_client)
+def test_dag_source(dags):
     source = dags.get_dag_source(dags.get_dag(ETL).file_token)
     assert "app/demo/flows.py:etl" in source.content
 
 
 def test_an_unserved_operation_is_a_501_the_client_reports(api_client):
     with pytest.raises(ApiException) as error:
-        user_api.UserApi(api_client).get_users()
-    assert error.value.status == 501 and "get_users" in error.value.body
+        dag_api.DAGApi(api_client).reparse_dag_file("any-file-token")
+    assert error.value.status == 501 and "reparse_dag_file" in error.value.body

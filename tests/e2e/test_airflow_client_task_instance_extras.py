@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from airflow_client.client.api import dag_run_api, task_instance_api
 from airflow_client.client.exceptions import NotFoundException
 from airflow_client.client.model.clear_dag_run import ClearDagRun
 from airflow_client.client.model.set_task_instance_note import SetTaskInstanceNote
@@ -12,13 +11,7 @@ from conftest import ETL, FANOUT
 from support.prefect_stack import create_held_flow_run, prefect_call
 
 
-@pytest.fixture(scope="module")
-def task_instances(api_client):
-    return task_instance_api.TaskInstanceApi(api_client)
-
-
-def test_a_clear_dry_run_lists_the_task_instances(api_client, task_instances, failed_etl_run):
-    runs = dag_run_api.DAGRunApi(api_client)
+def test_a_clear_dry_run_lists_the_task_instances(runs, task_instances, failed_etl_run):
     # client 2.10.0 answers this operation with a plain dict (DAGRun or TaskInstanceReferenceCollection)
     answer = runs.clear_dag_run(ETL, failed_etl_run.dag_run_id, ClearDagRun(dry_run=True))
     listed = task_instances.get_task_instances(ETL, failed_etl_run.dag_run_id).task_instances

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from airflow_client.client.api import dag_api, dag_run_api, task_instance_api, x_com_api
+from airflow_client.client.api import x_com_api
 from airflow_client.client.exceptions import NotFoundException
 from airflow_client.client.model.dag_run import DAGRun
 
@@ -12,14 +12,8 @@ from support.prefect_stack import prefect_call, wait_for_flow_run, wait_for_task
 
 
 @pytest.fixture(scope="module")
-def task_instances(api_client):
-    return task_instance_api.TaskInstanceApi(api_client)
-
-
-@pytest.fixture(scope="module")
-def triggered_failure(api_client, prefect_stack):
+def triggered_failure(runs, prefect_stack):
     """An ETL run triggered through the client with the failing parameter, followed to its end."""
-    runs = dag_run_api.DAGRunApi(api_client)
     run = runs.post_dag_run(ETL, DAGRun(conf={"fail": True}))
     flow_run_id = _flow_run_id(prefect_stack.api_url, run.dag_run_id)
     wait_for_flow_run(prefect_stack.api_url, flow_run_id)
@@ -62,8 +56,7 @@ def test_a_mapped_task_shows_its_map_indexes(task_instances, fanout_run):
         task_instances.get_task_instance(FANOUT, fanout_run.dag_run_id, "square")
 
 
-def test_tasks_and_xcoms(api_client, prefect_stack, failed_etl_run):
-    dags = dag_api.DAGApi(api_client)
+def test_tasks_and_xcoms(api_client, dags, prefect_stack, failed_etl_run):
     tasks = dags.get_tasks(ETL).tasks
     assert {task.task_id: task.downstream_task_ids for task in tasks}["extract"] == ["transform"]
     completed = finish_run(prefect_stack, ETL, "etl/demo", {}, 3)  # this test's own, with its `load` artifact

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from airflow_client import client
-from airflow_client.client.api import dag_api, dag_run_api, monitoring_api
+from airflow_client.client.api import dag_api, monitoring_api
 from airflow_client.client.exceptions import ApiException, NotFoundException, UnauthorizedException
 from airflow_client.client.model.clear_dag_run import ClearDagRun
 from airflow_client.client.model.dag import DAG
@@ -25,16 +25,6 @@ from airflow_client.client.model.set_dag_run_note import SetDagRunNote
 from airflow_client.client.model.update_dag_run_state import UpdateDagRunState
 
 from conftest import ETL, FANOUT, HELLO
-
-
-@pytest.fixture(scope="module")
-def dags(api_client):
-    return dag_api.DAGApi(api_client)
-
-
-@pytest.fixture(scope="module")
-def runs(api_client):
-    return dag_run_api.DAGRunApi(api_client)
 
 
 def follow(runs, dag_id: str, dag_run_id: str, timeout: float = 90) -> str:

@@ -9,7 +9,10 @@ moment. A request its handler did not declare (method and path, the
 declaration's `{placeholders}` matching one path segment each) fails the
 test during which it was made, naming the handler and the call. Requests
 made outside a bridge request (the tests' own calls to Prefect) are not
-the bridge's and are left alone. Every recorded call is kept per endpoint
+the bridge's and are left alone. Calls made while a request is being
+authenticated (`g.authenticating`) are authentication's, held to
+`AUTHENTICATION_CALLS` instead, and those of the permission check
+(`before_handlers`) to `ROLE_CHECK_CALLS`. Every recorded call is kept per endpoint
 for the session (`RECORDED`).
 
 Wired into tests/conftest.py by importing the two fixtures.
@@ -25,9 +28,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
-from app.api_v1.upstream import declared_calls
+from app.api_v1.auth import AUTHENTICATION_CALLS
+from app.api_v1.authorization import ROLE_CHECK_CALLS
+from app.api_v1.upstream import BEFORE_HANDLERS, declared_calls
 from app.bridge import EXTENSION
 
 _PLACEHOLDER = re.compile(r"\{[^}]+\}")
@@ -65,8 +70,13 @@ def _record(request_to_prefect: httpx.Request) -> None:
     api_root = urlsplit(prefect_api_url).path.rstrip("/")
     path = request_to_prefect.url.path.removeprefix(api_root) or "/"
     method = request_to_prefect.method
-    handler = current_app.view_functions.get(request.endpoint)
-    declarations = declared_calls(handler) if handler else None
+    if g.get("authenticating"):
+        declarations: tuple[str, ...] | None = AUTHENTICATION_CALLS
+    elif g.get(BEFORE_HANDLERS):
+        declarations = ROLE_CHECK_CALLS  # the permission check's refresh of custom roles (`before_handlers`)
+    else:
+        handler = current_app.view_functions.get(request.endpoint)
+        declarations = declared_calls(handler) if handler else None
     with _LOCK:
         RECORDED[request.endpoint].add((method, _UUID.sub("{id}", path)))
         if not covered(method, path, declarations or ()):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.errors import TooManyRequests, Unauthenticated
 from app.services import auth
 from app.services.auth import Authenticator, FailureThrottle, PasswordHash, client_address
+from app.translate.users import TokenRecord, UserRecord, password_fingerprint, token_document_name
 
 
 def basic(username: str, password: str) -> str:
@@ -37,9 +40,59 @@ def derivations(monkeypatch) -> list[bytes]:
     return calls
 
 
-def authenticator(cache_seconds: float = 60, burst: int = 3, clock: Clock | None = None) -> Authenticator:
+class Directory:
+    """Users and tokens in memory, as the UserStore's snapshot holds them."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, UserRecord] = {}
+        self.tokens: dict[str, TokenRecord] = {}
+
+    def add(self, username: str, password: str, roles: tuple[str, ...] = ("Admin",)) -> UserRecord:
+        user = UserRecord(id=f"id-{username}", username=username, roles=roles,
+                          password_hash=PasswordHash.derive(password).encode())
+        self.users[username.lower()] = user
+        return user
+
+    def set_password(self, username: str, password: str | None) -> None:
+        if password is None:
+            self.users.pop(username.lower())
+        else:
+            self.users[username.lower()] = replace(
+                self.users[username.lower()], password_hash=PasswordHash.derive(password).encode()
+            )
+
+    def change(self, username: str, **changes) -> None:
+        self.users[username.lower()] = replace(self.users[username.lower()], **changes)
+
+    def issue(self, username: str, token: str, **changes) -> TokenRecord:
+        user = self.users[username.lower()]
+        now = datetime.now(UTC)
+        record = TokenRecord(token_document_name(token), user.id, user.username, now, now + timedelta(hours=1),
+                             False, password_fingerprint(user.password_hash))
+        self.tokens[record.name] = replace(record, **changes)
+        return self.tokens[record.name]
+
+    def user(self, username: str) -> UserRecord | None:
+        return self.users.get(username.lower())
+
+    def user_by_id(self, user_id: str) -> UserRecord | None:
+        return next((user for user in self.users.values() if user.id == user_id), None)
+
+    def token(self, token: str) -> TokenRecord | None:
+        return self.tokens.get(token_document_name(token))
+
+    def token_record(self, name: str) -> TokenRecord | None:
+        return self.tokens.get(name)
+
+
+def authenticator(
+    cache_seconds: float = 60, burst: int = 3, clock: Clock | None = None, directory: Directory | None = None
+) -> Authenticator:
     throttle = FailureThrottle(burst, 6, clock=clock or Clock())
-    return Authenticator({"admin": "unit-password"}, cache_seconds=cache_seconds, throttle=throttle)
+    if directory is None:
+        directory = Directory()
+        directory.add("admin", "unit-password")
+    return Authenticator(directory, cache_seconds=cache_seconds, throttle=throttle)
 
 
 def test_a_password_is_kept_as_a_salted_hash_only():
@@ -48,17 +101,18 @@ def test_a_password_is_kept_as_a_salted_hash_only():
     assert b"pw-123456" not in one.digest
     assert one.matches("pw-123456") and not one.matches("pw-1234567")
     users = authenticator()
-    assert "unit-password" not in repr(vars(users))
+    assert "unit-password" not in repr(vars(users)) and "unit-password" not in repr(vars(users.directory))
+    assert PasswordHash.decode(one.encode()) == one
 
 
 def test_a_credential_is_verified_once_then_remembered(derivations):
     users = authenticator()
     derivations.clear()
     header = basic("admin", "unit-password")
-    assert users.authenticate(header, "10.0.0.1") == "admin"
+    assert users.authenticate(header, "10.0.0.1").username == "admin"
     assert len(derivations) == 1
     for _ in range(50):
-        assert users.authenticate(header, "10.0.0.1") == "admin"
+        assert users.authenticate(header, "10.0.0.1").username == "admin"
     assert len(derivations) == 1
 
 
@@ -82,16 +136,57 @@ def test_a_wrong_password_is_never_remembered(derivations):
 
 
 def test_changing_the_password_drops_remembered_verdicts_at_once(derivations):
-    users = authenticator()
+    directory = Directory()
+    directory.add("admin", "unit-password")
+    users = authenticator(directory=directory, burst=100)
     old = basic("admin", "unit-password")
     users.authenticate(old, "10.0.0.1")
-    users.set_password("admin", "new-password")
+    directory.set_password("admin", "new-password")
     with pytest.raises(Unauthenticated):
         users.authenticate(old, "10.0.0.1")
-    assert users.authenticate(basic("admin", "new-password"), "10.0.0.1") == "admin"
-    users.set_password("admin", None)
+    assert users.authenticate(basic("admin", "new-password"), "10.0.0.1").username == "admin"
+    directory.set_password("admin", None)
     with pytest.raises(Unauthenticated):
         users.authenticate(basic("admin", "new-password"), "10.0.0.1")
+
+
+def test_a_deactivated_user_is_refused_at_once_and_roles_are_read_per_request():
+    directory = Directory()
+    directory.add("ann", "ann-password", roles=("Viewer",))
+    users = authenticator(directory=directory, burst=100)
+    header = basic("ann", "ann-password")
+    assert users.authenticate(header, "10.0.0.1").roles == ("Viewer",)
+    directory.change("ann", roles=("Op", "User"))
+    assert users.authenticate(header, "10.0.0.1").roles == ("Op", "User")  # the cached verdict, today's roles
+    directory.change("ann", active=False)
+    with pytest.raises(Unauthenticated):
+        users.authenticate(header, "10.0.0.1")
+
+
+def test_usernames_match_case_insensitively_as_in_fab():
+    assert authenticator().authenticate(basic("ADMIN", "unit-password"), "10.0.0.1").username == "admin"
+
+
+def test_a_bearer_token_is_accepted_until_revoked_expired_or_its_password_changes():
+    directory = Directory()
+    directory.add("bot", "bot-password", roles=("User",))
+    users = authenticator(directory=directory, burst=100)
+    directory.issue("bot", "tok-1")
+    bearer = {"Authorization": "Bearer tok-1"}["Authorization"]
+    assert users.authenticate(bearer, "10.0.0.1") == auth.Principal("bot", ("User",))
+    directory.tokens[token_document_name("tok-1")] = replace(directory.token("tok-1"), revoked=True)
+    with pytest.raises(Unauthenticated):
+        users.authenticate(bearer, "10.0.0.1")
+    directory.issue("bot", "tok-2", expires=datetime.now(UTC) - timedelta(seconds=1))
+    with pytest.raises(Unauthenticated):
+        users.authenticate("Bearer tok-2", "10.0.0.1")
+    directory.issue("bot", "tok-3")
+    assert users.authenticate("Bearer tok-3", "10.0.0.1").username == "bot"
+    directory.set_password("bot", "another-password")
+    with pytest.raises(Unauthenticated):
+        users.authenticate("Bearer tok-3", "10.0.0.1")
+    with pytest.raises(Unauthenticated):
+        users.authenticate("Bearer never-issued", "10.0.0.1")
 
 
 def test_no_cache_with_zero_seconds(derivations):
@@ -104,7 +199,7 @@ def test_no_cache_with_zero_seconds(derivations):
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Basic", "Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Bearer abc",
+    [None, "", "Basic", "Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Bearer abc", "Bearer ",
      "Basic " + base64.b64encode(b"admin:\xff").decode(), basic("nobody", "unit-password")],
 )
 def test_anything_but_the_right_credential_is_unauthenticated(header):
@@ -123,9 +218,9 @@ def test_failures_are_throttled_per_address_not_per_user():
         users.authenticate(right, "203.0.113.9")  # not even checked while throttled
     assert throttled.value.retry_after == 10  # 6 a minute: one more guess every 10 s
     # The real user, elsewhere, is not locked out by the attacker's failures.
-    assert users.authenticate(right, "198.51.100.7") == "admin"
+    assert users.authenticate(right, "198.51.100.7").username == "admin"
     clock.now += 10
-    assert users.authenticate(right, "203.0.113.9") == "admin"
+    assert users.authenticate(right, "203.0.113.9").username == "admin"
 
 
 def test_a_credential_already_verified_passes_a_throttled_address():
@@ -137,7 +232,7 @@ def test_a_credential_already_verified_passes_a_throttled_address():
         users.authenticate(basic("admin", "guess"), "192.0.2.1")
     with pytest.raises(TooManyRequests):
         users.authenticate(basic("admin", "guess2"), "192.0.2.1")
-    assert users.authenticate(right, "192.0.2.1") == "admin"
+    assert users.authenticate(right, "192.0.2.1").username == "admin"
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ import pytest
 from pydantic import SecretStr
 
 from app.errors import BadRequest
-from app.prefect.models import Deployment, Event, FlowRun
+from app.prefect.models import Deployment, Event, FlowRun, HistoryInterval
 from app.settings import Settings
 from app.translate import event_logs
 from app.translate.config import as_text, bridge_config
 from app.translate.dag_sources import source_text
-from app.translate.dag_stats import count_states
+from app.translate.dag_stats import count_history, whole_history
 from app.translate.event_logs import EventLogQuery
 from app.translate.paging import Page
 from app.translate.states import load_state_table
@@ -138,22 +138,32 @@ def test_the_deepest_page_of_events():
         event_logs.check_window(Page(offset=901, limit=100))
 
 
-def test_dag_stats_count_every_state_of_each_dag():
-    states = load_state_table()
-    other = uuid.uuid4()
-    runs = [
-        a_flow_run(state={"type": "COMPLETED"}),
-        a_flow_run(state={"type": "CRASHED"}),
-        a_flow_run(state={"type": "CANCELLED"}),
-        a_flow_run(state={"type": "PENDING"}),
-        a_flow_run(deployment_id=other, state={"type": "RUNNING"}),
+def test_dag_stats_from_prefects_counts_per_state_type():
+    history = [
+        HistoryInterval.model_validate(
+            {
+                "interval_start": "0001-01-01T00:00:00Z",
+                "interval_end": "2026-12-01T00:01:00Z",
+                "states": [
+                    {"state_type": "COMPLETED", "state_name": "Completed", "count_runs": 7},
+                    {"state_type": "COMPLETED", "state_name": "Cached", "count_runs": 2},
+                    {"state_type": "CRASHED", "state_name": "Crashed", "count_runs": 1},
+                    {"state_type": "CANCELLED", "state_name": "Cancelled", "count_runs": 3},
+                    {"state_type": "PENDING", "state_name": "Pending", "count_runs": 4},
+                ],
+            }
+        )
     ]
-    counts = count_states(runs, {"etl": DEPLOYMENT, "hello": other, "quiet": uuid.uuid4()}, states)
-    assert counts == {
-        "etl": {"queued": 1, "success": 1, "running": 0, "failed": 2},
-        "hello": {"queued": 0, "success": 0, "running": 1, "failed": 0},
-        "quiet": {"queued": 0, "success": 0, "running": 0, "failed": 0},
-    }
+    assert count_history(history, load_state_table()) == {"queued": 4, "success": 9, "running": 0, "failed": 4}
+
+
+def test_one_history_interval_spans_every_run_whose_time_has_come():
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    body = whole_history({"deployment_id": {"any_": [str(DEPLOYMENT)]}}, now=now)
+    start, end = (datetime.fromisoformat(body[key]) for key in ("history_start", "history_end"))
+    assert start.year == 1 and end > now
+    assert body["history_interval_seconds"] == (end - start).total_seconds()  # one interval
+    assert body["flow_runs"] == {"deployment_id": {"any_": [str(DEPLOYMENT)]}}
 
 
 def test_exposed_config_holds_no_secret():

@@ -31,6 +31,10 @@ def test_prefect_cloud_url_and_key():
         ({"BRIDGE_MAPPING_FILE": "/no/such/file.toml"}, "BRIDGE_MAPPING_FILE"),
         ({"BRIDGE_FALLBACK_PAGE_LIMIT": "500"}, "BRIDGE_FALLBACK_PAGE_LIMIT"),
         ({"BRIDGE_DEFAULT_OWNER": "   "}, "BRIDGE_DEFAULT_OWNER"),
+        ({"BRIDGE_WORKERS": "0"}, "BRIDGE_WORKERS"),
+        ({"BRIDGE_THREADS": "many"}, "BRIDGE_THREADS"),
+        ({"BRIDGE_TLS_CERTFILE": "/no/such/cert.pem", "BRIDGE_TLS_KEYFILE": "/no/such/key.pem"}, "BRIDGE_TLS_CERTFILE"),
+        ({"BRIDGE_TLS_MINIMUM_VERSION": "TLSv1.0"}, "BRIDGE_TLS_MINIMUM_VERSION"),
     ],
 )
 def test_bad_settings_name_their_variable(environ, variable):
@@ -55,3 +59,14 @@ def test_config_is_exposed_only_when_asked():
     assert Settings.from_env(BASE | {"BRIDGE_EXPOSE_CONFIG": "true"}).expose_config is True
     with pytest.raises(SettingsError, match="BRIDGE_EXPOSE_CONFIG"):
         Settings.from_env(BASE | {"BRIDGE_EXPOSE_CONFIG": "maybe"})
+
+
+def test_tls_files_go_together(tmp_path):
+    pem = tmp_path / "file.pem"
+    pem.write_text("-")
+    with pytest.raises(SettingsError, match="BRIDGE_TLS_CERTFILE and BRIDGE_TLS_KEYFILE go together"):
+        Settings.from_env(BASE | {"BRIDGE_TLS_CERTFILE": str(pem)})
+    with pytest.raises(SettingsError, match="BRIDGE_TLS_CLIENT_CA_FILE needs BRIDGE_TLS_CERTFILE"):
+        Settings.from_env(BASE | {"BRIDGE_TLS_CLIENT_CA_FILE": str(pem)})
+    both = Settings.from_env(BASE | {"BRIDGE_TLS_CERTFILE": str(pem), "BRIDGE_TLS_KEYFILE": str(pem)})
+    assert (both.tls_certfile, both.tls_minimum_version) == (pem, "TLSv1.2")

@@ -38,11 +38,13 @@ def test_the_page_costs_the_same_prefect_calls_however_many_dags(app, prefect_ca
     prefect_calls.reset()
     assert client.get("/migration.json", headers=AUTH).status_code == 200
     calls = Counter(path for _, path in prefect_calls.calls)
-    # DAGs (the estate index's check, then their deployments by id), recent runs (one page) and the stored
-    # comparisons: no call per DAG.
-    assert calls == {
+    # DAGs (the estate index's check, then their deployments by id, unless kept from the first request and
+    # unchanged since: the demo runner's polls change its deployments at any moment), recent runs (one page)
+    # and the stored comparisons: no call per DAG.
+    read = {
         "/api/deployments/count": 1,
         "/api/deployments/filter": 2,
         "/api/flow_runs/paginate": 1,
         "/api/artifacts/latest/filter": 1,
-    }, calls
+    }
+    assert calls in (read, {**read, "/api/deployments/filter": 1}), calls

@@ -26,7 +26,15 @@ from app.prefect import PrefectClient
 from app.settings import Settings
 from support.airflow_spec import ValidatingMiddleware, default_validator
 from support.prefect_call_recorder import prefect_calls_are_declared, record_prefect_calls  # noqa: F401 (autouse)
-from support.prefect_stack import Stack, create_flow_run, start_stack, wait_for_flow_run, wait_for_task_runs
+from support.prefect_stack import (
+    SSL_CONTEXT,
+    Stack,
+    create_flow_run,
+    start_stack,
+    wait_for_flow_run,
+    wait_for_task_runs,
+)
+from support.route_builders import share_compiled_route_builders
 
 # The reversed second pass (make test), and every log record of the suite checked for known secrets.
 pytest_plugins = ["support.file_order", "support.secret_log_guard"]
@@ -38,6 +46,13 @@ ETL = "example_etl"  # mappings/dags.toml: etl/demo
 HELLO = "hello.hourly"  # the automatic dag_id of hello/hourly
 FANOUT = "fanout.demo"  # flaky (retried once), square (mapped over `width`), total
 FANOUT_WIDTH = 48  # 50 task runs in all
+
+share_compiled_route_builders()  # a fresh app per test, without compiling its URL builders again
+
+
+def plain_transport() -> httpx.HTTPTransport:
+    """A transport to the suite's Prefect, as the bridge's default one but with the suite's SSL context."""
+    return httpx.HTTPTransport(verify=SSL_CONTEXT)
 
 
 @pytest.fixture(scope="session")
@@ -59,10 +74,19 @@ class FinishedRun:
 
 def finish_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, task_runs: int) -> FinishedRun:
     """Run `deployment` with `parameters` and wait until it and its `task_runs` task runs are recorded."""
-    flow_run = create_flow_run(stack.api_url, deployment, parameters)
-    state = wait_for_flow_run(stack.api_url, flow_run["id"])["state_type"]
-    wait_for_task_runs(stack.api_url, flow_run["id"], task_runs)
-    return FinishedRun(dag_id, f"prefect__{flow_run['id']}", flow_run["id"], state)
+    return run_finished(stack, dag_id, start_run(stack, deployment, parameters), task_runs)
+
+
+def start_run(stack: Stack, deployment: str, parameters: dict) -> str:
+    """A flow run of `deployment`, created (the runner picks it up within a second); its id."""
+    return create_flow_run(stack.api_url, deployment, parameters)["id"]
+
+
+def run_finished(stack: Stack, dag_id: str, flow_run_id: str, task_runs: int) -> FinishedRun:
+    """The flow run once it and its `task_runs` task runs are finished and recorded."""
+    state = wait_for_flow_run(stack.api_url, flow_run_id)["state_type"]
+    wait_for_task_runs(stack.api_url, flow_run_id, task_runs)
+    return FinishedRun(dag_id, f"prefect__{flow_run_id}", flow_run_id, state)
 
 
 # Module-scoped: each module makes the runs it reads, so another module's
@@ -70,12 +94,21 @@ def finish_run(stack: Stack, dag_id: str, deployment: str, parameters: dict, tas
 # the task graph the bridge shows) never change what it sees.
 @pytest.fixture(scope="module")
 def failed_etl_run(prefect_stack) -> FinishedRun:
-    """An ETL run that failed in `transform`, after a completed one (the DAG's task graph)."""
-    finish_run(prefect_stack, ETL, "etl/demo", {}, 3)
-    return finish_run(prefect_stack, ETL, "etl/demo", {"fail": True}, 2)
+    """An ETL run that failed in `transform`, after a completed one (the DAG's task graph).
+
+    Both are created first and then waited for: they execute side by side.
+    """
+    completed = start_run(prefect_stack, "etl/demo", {})
+    failed = start_run(prefect_stack, "etl/demo", {"fail": True})
+    run_finished(prefect_stack, ETL, completed, 3)
+    return run_finished(prefect_stack, ETL, failed, 2)
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: 50 task runs take long to execute, and no test changes this run or
+# its DAG's task graph (every fanout run has the same tasks). Tests that set notes on
+# it each use a task instance of their own (flaky and square 2, 3 and 7), and
+# clear or mark it only as a dry run.
+@pytest.fixture(scope="session")
 def fanout_run(prefect_stack) -> FinishedRun:
     return finish_run(prefect_stack, FANOUT, "fanout/demo", {"width": FANOUT_WIDTH}, FANOUT_WIDTH + 2)
 
@@ -109,7 +142,7 @@ class CountingTransport(httpx.BaseTransport):
     hold on a loaded machine as on an idle one.
     """
 
-    inner: httpx.BaseTransport = field(default_factory=httpx.HTTPTransport)
+    inner: httpx.BaseTransport = field(default_factory=plain_transport)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -144,7 +177,8 @@ def make_app(settings) -> Iterator[Callable[..., Flask]]:
     checkers: list[ValidatingMiddleware] = []
 
     def make(prefect_transport: httpx.BaseTransport | None = None, **overrides) -> Flask:
-        app = create_app(settings.model_copy(update=overrides), prefect_transport=prefect_transport)
+        transport = prefect_transport or plain_transport()
+        app = create_app(settings.model_copy(update=overrides), prefect_transport=transport)
         checkers.append(validated(app))
         return app
 

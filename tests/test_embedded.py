@@ -15,20 +15,21 @@ import pytest
 
 from app.embedded import REPO_ROOT, ManagedProcess, free_port
 from conftest import AUTH, PASSWORD
-from support.prefect_stack import create_flow_run, start_stack, wait_for_flow_run
+from support.prefect_stack import SSL_CONTEXT, create_flow_run, start_stack, wait_for_flow_run
 
 
 def test_stack_runs_demo_flows_and_stops_cleanly(tmp_path: Path) -> None:
     stack = start_stack(tmp_path)
     try:
-        with httpx.Client(base_url=stack.api_url, timeout=10, trust_env=False) as prefect:
+        with httpx.Client(base_url=stack.api_url, timeout=10, trust_env=False, verify=SSL_CONTEXT) as prefect:
             assert prefect.get("/deployments/name/etl/demo").status_code == 200
             assert prefect.get("/deployments/name/hello/hourly").status_code == 200
 
+        # Both created before waiting: the runner executes them side by side.
         succeeding = create_flow_run(stack.api_url, "etl/demo", {"fail": False})
-        assert wait_for_flow_run(stack.api_url, succeeding["id"], timeout=30)["state_type"] == "COMPLETED"
         failing = create_flow_run(stack.api_url, "etl/demo", {"fail": True})
-        assert wait_for_flow_run(stack.api_url, failing["id"], timeout=30)["state_type"] == "FAILED"
+        assert wait_for_flow_run(stack.api_url, succeeding["id"], timeout=60)["state_type"] == "COMPLETED"
+        assert wait_for_flow_run(stack.api_url, failing["id"], timeout=60)["state_type"] == "FAILED"
     finally:
         stack.stop()
 

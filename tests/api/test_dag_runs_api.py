@@ -1,6 +1,12 @@
-"""DAG run operations against the real Prefect server, with runs that really execute."""
+"""DAG run operations against the real Prefect server, with runs that really execute.
+
+Tests of triggering and listing whose runs need not execute trigger a DAG
+no runner serves (`unserved`): every run that executes takes the demo
+runner's time (and the machine's) from the runs the other tests wait for.
+"""
 
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -9,6 +15,7 @@ import httpx
 import pytest
 
 from conftest import AUTH, ETL, HELLO
+from support.deployments import create_deployment
 from support.prefect_stack import prefect_call, wait_for_flow_run
 
 
@@ -19,6 +26,15 @@ def new_id(prefix: str = "run") -> str:
 def prefect_runs_named(prefect_stack, name: str) -> list[dict]:
     body = {"flow_runs": {"name": {"any_": [name]}}}
     return prefect_call("POST", f"{prefect_stack.api_url}/flow_runs/filter", json=body).json()
+
+
+@pytest.fixture(scope="module")
+def unserved(prefect_stack) -> Iterator[str]:
+    """The dag_id of a deployment of this module's own that no runner serves: its runs stay queued."""
+    deployment = create_deployment(prefect_stack.api_url, "unserved-runs")
+    yield deployment.dag_id
+    flow = prefect_call("GET", f"{prefect_stack.api_url}/flows/name/{deployment.flow}").json()
+    prefect_call("DELETE", f"{prefect_stack.api_url}/flows/{flow['id']}")  # its deployment and runs with it
 
 
 def test_trigger_runs_to_success_and_is_visible_in_prefect(api, prefect_stack):
@@ -41,26 +57,28 @@ def test_a_failing_parameter_fails_the_run(api):
     assert api.wait_for_run(ETL, run_id)["state"] == "failed"
 
 
-def test_default_run_id_is_manual_and_the_logical_date(api):
+def test_default_run_id_is_manual_and_the_logical_date(api, unserved):
     logical_date = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
-    run = api.post(f"/dags/{HELLO}/dagRuns", json={"logical_date": logical_date.isoformat()}).get_json()
+    run = api.post(f"/dags/{unserved}/dagRuns", json={"logical_date": logical_date.isoformat()}).get_json()
     assert run["dag_run_id"] == f"manual__{logical_date.isoformat()}"
     assert run["logical_date"] == logical_date.isoformat()
 
 
-def test_duplicate_run_id_or_logical_date_is_409_and_creates_nothing(api, prefect_stack):
+def test_duplicate_run_id_or_logical_date_is_409_and_creates_nothing(api, prefect_stack, unserved):
     run_id = new_id()
-    first = api.post(f"/dags/{HELLO}/dagRuns", json={"dag_run_id": run_id}).get_json()
-    again = api.post(f"/dags/{HELLO}/dagRuns", json={"dag_run_id": run_id})
+    first = api.post(f"/dags/{unserved}/dagRuns", json={"dag_run_id": run_id}).get_json()
+    again = api.post(f"/dags/{unserved}/dagRuns", json={"dag_run_id": run_id})
     assert again.status_code == 409 and "already exists" in again.get_json()["detail"]
-    same_date = api.post(f"/dags/{HELLO}/dagRuns", json={"dag_run_id": new_id(), "logical_date": first["logical_date"]})
+    same_date = api.post(
+        f"/dags/{unserved}/dagRuns", json={"dag_run_id": new_id(), "logical_date": first["logical_date"]}
+    )
     assert same_date.status_code == 409 and "logical date" in same_date.get_json()["detail"]
     assert len(prefect_runs_named(prefect_stack, run_id)) == 1
 
 
-def test_same_run_id_in_another_dag_is_fine(api):
+def test_same_run_id_in_another_dag_is_fine(api, unserved):
     run_id = new_id()
-    assert api.post(f"/dags/{HELLO}/dagRuns", json={"dag_run_id": run_id}).status_code == 200
+    assert api.post(f"/dags/{unserved}/dagRuns", json={"dag_run_id": run_id}).status_code == 200
     assert api.post(f"/dags/{ETL}/dagRuns", json={"dag_run_id": run_id}).status_code == 200
 
 
@@ -72,18 +90,18 @@ def concurrently(count: int, request) -> list[httpx.Response]:
         return list(pool.map(lambda index: request(index), range(count)))
 
 
-def test_concurrent_triggers_with_one_run_id_create_one_run(live_bridge, prefect_stack):
+def test_concurrent_triggers_with_one_run_id_create_one_run(live_bridge, prefect_stack, unserved):
     run_id = new_id("race")
-    url = f"{live_bridge.url}/dags/{HELLO}/dagRuns"
+    url = f"{live_bridge.url}/dags/{unserved}/dagRuns"
     responses = concurrently(8, lambda _: httpx.post(url, json={"dag_run_id": run_id}, headers=AUTH, timeout=120))
     assert sorted(response.status_code for response in responses) == [200] + [409] * 7
     assert len(prefect_runs_named(prefect_stack, run_id)) == 1
 
 
-def test_concurrent_triggers_at_one_logical_date_create_one_run(live_bridge, prefect_stack):
+def test_concurrent_triggers_at_one_logical_date_create_one_run(live_bridge, prefect_stack, unserved):
     logical_date = (datetime.now(UTC) - timedelta(hours=1, minutes=7)).isoformat()
     ids = [new_id("race") for _ in range(6)]
-    url = f"{live_bridge.url}/dags/{HELLO}/dagRuns"
+    url = f"{live_bridge.url}/dags/{unserved}/dagRuns"
     body = lambda index: {"dag_run_id": ids[index], "logical_date": logical_date}  # noqa: E731
     responses = concurrently(6, lambda index: httpx.post(url, json=body(index), headers=AUTH, timeout=120))
     assert sorted(response.status_code for response in responses) == [200] + [409] * 5
@@ -116,23 +134,24 @@ def test_trigger_errors(api):
     assert malformed.status_code == 400 and malformed.content_type == "application/problem+json"
 
 
-def test_list_filter_and_page_runs(api):
+def test_list_filter_and_page_runs(api, unserved):
     run_ids = [new_id("list") for _ in range(3)]
     base = datetime.now(UTC) - timedelta(days=30, minutes=len(run_ids))
     for index, run_id in enumerate(run_ids):
         when = (base + timedelta(minutes=index)).isoformat()
-        assert api.post(f"/dags/{HELLO}/dagRuns", json={"dag_run_id": run_id, "logical_date": when}).status_code == 200
+        body = {"dag_run_id": run_id, "logical_date": when}
+        assert api.post(f"/dags/{unserved}/dagRuns", json=body).status_code == 200
     first, last = (quote(when.isoformat()) for when in (base, base + timedelta(minutes=2)))
     window = f"execution_date_gte={first}&execution_date_lte={last}"
-    body = api.get(f"/dags/{HELLO}/dagRuns?{window}").get_json()
+    body = api.get(f"/dags/{unserved}/dagRuns?{window}").get_json()
     assert [run["dag_run_id"] for run in body["dag_runs"]] == run_ids and body["total_entries"] == 3
-    newest_first = api.get(f"/dags/{HELLO}/dagRuns?{window}&order_by=-execution_date").get_json()["dag_runs"]
+    newest_first = api.get(f"/dags/{unserved}/dagRuns?{window}&order_by=-execution_date").get_json()["dag_runs"]
     assert [run["dag_run_id"] for run in newest_first] == run_ids[::-1]
-    paged = [api.get(f"/dags/{HELLO}/dagRuns?{window}&limit=1&offset={offset}").get_json() for offset in range(3)]
+    paged = [api.get(f"/dags/{unserved}/dagRuns?{window}&limit=1&offset={offset}").get_json() for offset in range(3)]
     assert [page["dag_runs"][0]["dag_run_id"] for page in paged] == run_ids
     assert all(page["total_entries"] == 3 for page in paged)
     assert (
-        api.get(f"/dags/{HELLO}/dagRuns?{window}&limit=2&offset=1").get_json()["dag_runs"][0]["dag_run_id"]
+        api.get(f"/dags/{unserved}/dagRuns?{window}&limit=2&offset=1").get_json()["dag_runs"][0]["dag_run_id"]
         == run_ids[1]
     )
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from support.prefect_stack import repeating
+from support.prefect_stack import SSL_CONTEXT, repeating
 
 FLOW, DEPLOYMENT = "bulk-pages", "unserved"
 DAG = "bulk-pages.unserved"  # the automatic dag_id
@@ -40,7 +40,7 @@ class Bulk:
 def prefect(api_url: str, method: str, path: str, **kwargs) -> httpx.Response:
     """One call to Prefect, repeated while it is busy or slow: every call here is safe to
     repeat (creates carry idempotency keys or are upserts)."""
-    with httpx.Client(base_url=api_url, trust_env=False, timeout=60) as client:
+    with httpx.Client(base_url=api_url, trust_env=False, timeout=60, verify=SSL_CONTEXT) as client:
         response = repeating(client, method, path, time.monotonic() + 180, **kwargs)
     assert response.status_code < 300, (path, response.status_code, response.text[:300])
     return response

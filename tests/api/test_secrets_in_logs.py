@@ -69,7 +69,7 @@ def keyed_api(settings, flaky):
         settings.model_copy(
             update={
                 "prefect_api_key": SecretStr(API_KEY),
-                "prefect_retries": 0,
+                "prefect_retries": 2,  # a write burst on SQLite may 503 once; injected failures fail every try
                 "test_connection": "Enabled",
                 "test_connection_timeout": 1,
                 "expose_config": True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ETL, FANOUT, FANOUT_WIDTH, finish_run
+from conftest import ETL, FANOUT, FANOUT_WIDTH, run_finished, start_run
 
 #: Airflow 2.10's listMapped orders: the key sorted by, and its direction; ties go by map_index ascending.
 MAPPED_ORDERS = {
@@ -53,7 +53,8 @@ def test_tries_in_both_directions(api, fanout_run, order_by, tries):
 
 
 def test_xcom_entries_across_dag_runs_in_airflows_order(api, prefect_stack, prefect_calls):
-    runs = [finish_run(prefect_stack, ETL, "etl/demo", {"rows": rows}, 3) for rows in (2, 4)]
+    started = [start_run(prefect_stack, "etl/demo", {"rows": rows}) for rows in (2, 4)]  # executing side by side
+    runs = [run_finished(prefect_stack, ETL, flow_run_id, 3) for flow_run_id in started]
     prefect_calls.reset()
     across = api.get("/dags/~/dagRuns/~/taskInstances/~/xcomEntries?limit=100").get_json()
     calls = list(prefect_calls.calls)

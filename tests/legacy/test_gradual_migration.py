@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -27,8 +28,8 @@ from app.services.shadow import AUTHORITATIVE_LABEL, LEGACY_RUN_LABEL
 from app.settings import Settings
 from conftest import ETL, HELLO, PASSWORD, validated
 from legacy.bridges import legacy_settings, prefect_dag_ids
+from support.forwarder import Forwarder
 from support.legacy_airflow import DAG_IDS as LEGACY_DAG_IDS
-from support.legacy_airflow import start_legacy_airflow
 
 LEGACY_ONLY = "legacy_report_1"
 PREFECT_DAG_IDS = (ETL, HELLO, "fanout.demo")
@@ -294,20 +295,23 @@ def test_a_bad_edit_of_the_routes_is_refused_and_the_last_good_routes_stay(airfl
 
 
 @pytest.fixture(scope="module")
-def dead_legacy_bridge(prefect_stack, tmp_path_factory) -> Iterator[LiveBridge]:
-    """The bridge in front of a legacy Airflow of its own that served it and was then really stopped.
+def dead_legacy_bridge(prefect_stack, legacy_airflow, tmp_path_factory) -> Iterator[LiveBridge]:
+    """The bridge in front of a legacy Airflow that served it and then went down.
 
-    Not the session's Airflow: stopping that one would take it from the tests after this one.
+    The session's Airflow behind a port of its own (support/forwarder.py), which is then closed: to the
+    bridge exactly an Airflow that stopped (its connections closed, new ones refused), while the tests
+    after this one keep the session's Airflow and no second one has to start.
     """
-    legacy = start_legacy_airflow(tmp_path_factory.mktemp("stopped-airflow"), dag_ids=[LEGACY_ONLY])
+    forwarder = Forwarder(("127.0.0.1", urlsplit(legacy_airflow.url).port))
     routes = tmp_path_factory.mktemp("dead-routes") / "routes.toml"
     write_routes(routes, "airflow")
-    live = LiveBridge(legacy_settings(prefect_stack, legacy.url, legacy.password, routes))
+    url = f"http://127.0.0.1:{forwarder.port}"
+    live = LiveBridge(legacy_settings(prefect_stack, url, legacy_airflow.password, routes))
     try:
         with live.client() as api_client:
             assert dag_api.DAGApi(api_client).get_dag(LEGACY_ONLY).dag_id == LEGACY_ONLY  # served while it ran
     finally:
-        legacy.stop()
+        forwarder.close()
     yield live
     live.stop()
 

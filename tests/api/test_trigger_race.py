@@ -2,9 +2,11 @@
 
 Each replica (an app: its own Bridge, its own per-process trigger lock)
 checks the date, creates, then checks again. A transport holds each
-replica's answer to `create_flow_run` at a barrier until both have
-created, so both runs exist before either looks for rivals: the race the
-second check is there for, every time rather than by luck. The loser must
+replica's `create_flow_run` at a barrier until both are about to create
+(so both first checks found no run), and each answer at a second barrier
+until both have created, so both runs exist before either looks for
+rivals: the race the second check is there for, every time rather than by
+luck. The loser must
 delete its run before any runner starts it.
 """
 
@@ -25,15 +27,20 @@ from support.prefect_stack import prefect_call, wait_for_flow_run
 
 @dataclass
 class CreateBarrier(httpx.BaseTransport):
-    """Passes requests to Prefect; holds each created run's answer until `barrier` is full."""
+    """Passes requests to Prefect; holds each create until both replicas create, and its answer until both did."""
 
     barrier: threading.Barrier
     created: list[str] = field(default_factory=list)  # flow run ids, as Prefect made them
+    about_to_create: bool = False
     inner: httpx.BaseTransport = field(default_factory=httpx.HTTPTransport)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        creates = request.url.path.endswith("/create_flow_run")
+        if creates and not self.about_to_create:  # once: a create Prefect answered 503 is sent again
+            self.about_to_create = True
+            self.barrier.wait(timeout=120)  # the other replica's first check is done too: it found no run either
         response = self.inner.handle_request(request)
-        if request.url.path.endswith("/create_flow_run") and response.status_code in (200, 201):
+        if creates and response.status_code in (200, 201):
             response.read()
             self.created.append(response.json()["id"])
             self.barrier.wait(timeout=120)  # the other replica has created too
